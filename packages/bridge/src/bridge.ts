@@ -1,0 +1,345 @@
+import { SendMessageBatchCommand, type Message, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
+import { Consumer } from 'sqs-consumer';
+import {
+  flattenAttributes,
+  isRecord,
+  jobIdFor,
+  openEnvelope,
+  registry,
+  type JobMeta,
+  type RoutedMessage,
+} from '@fable-jobs/contracts';
+import type { LedgerRepo, LegacyJobsRepo } from '@fable-jobs/db';
+import { enqueueBulk, type EnqueueRequest, type QueueSet } from '@fable-jobs/queue';
+import type { Config, Logger, Metrics } from '@fable-jobs/runtime';
+import { confirmDurable, type Durability } from './durability.ts';
+
+export interface BridgeDeps {
+  sqs: SQSClient;
+  queueUrl: string;
+  dlqUrl: string;
+  queues: QueueSet;
+  ledger: LedgerRepo;
+  legacyJobs?: LegacyJobsRepo | undefined;
+  log: Logger;
+  metrics: Metrics;
+  durability: Durability;
+  options: Config['bridge'];
+}
+
+interface Accepted {
+  msg: Message;
+  key: string;
+  jobId: string;
+  explicitKey: boolean;
+  routed: RoutedMessage;
+  meta: JobMeta;
+}
+
+interface Rejected {
+  msg: Message;
+  code: string;
+  reason: string;
+  type?: string | undefined;
+}
+
+/** Attribute on a dead-lettered message: why it was rejected (one attribute; SQS allows 10). */
+export const DLQ_ATTRIBUTE = 'fable_dlq';
+/** Set when the original had too many attributes to add ours: the body is then a JSON wrapper. */
+export const DLQ_WRAPPED_ATTRIBUTE = 'fable_dlq_wrapped';
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+function receiveCount(m: Message): number {
+  return Number(m.Attributes?.ApproximateReceiveCount ?? '1') || 1;
+}
+
+function messageBytes(m: Message): number {
+  let n = Buffer.byteLength(m.Body ?? '');
+  for (const [k, v] of Object.entries(m.MessageAttributes ?? {})) n += Buffer.byteLength(k) + Buffer.byteLength(v.StringValue ?? '') + (v.DataType?.length ?? 0);
+  return n;
+}
+
+/**
+ * SQS → BullMQ. For each received batch: parse, validate and route every message; send poison
+ * ones to the dead-letter queue with the reason; add the jobs of the good ones (job id = the
+ * idempotency key, else the MessageId); wait for durability; record the keys in the ledger;
+ * only then let sqs-consumer delete them. A Redis or MySQL failure leaves the messages in SQS.
+ */
+export class Bridge {
+  readonly #d: BridgeDeps;
+  readonly #consumers: Consumer[] = [];
+  readonly #inflight = new Set<Promise<unknown>>();
+  readonly #stop = new AbortController();
+  #failures = 0;
+  #paused = false;
+  #lastReceiveAt = 0;
+  #startedAt = 0;
+  #timers: NodeJS.Timeout[] = [];
+
+  constructor(deps: BridgeDeps) {
+    this.#d = deps;
+  }
+
+  start(): void {
+    const o = this.#d.options;
+    this.#startedAt = Date.now();
+    for (let i = 0; i < o.pollers; i++) {
+      const consumer = Consumer.create({
+        queueUrl: this.#d.queueUrl,
+        sqs: this.#d.sqs,
+        batchSize: o.batchSize,
+        waitTimeSeconds: o.waitTimeSeconds,
+        visibilityTimeout: o.visibilityTimeoutSeconds,
+        heartbeatInterval: o.heartbeatSeconds,
+        messageAttributeNames: ['All'],
+        messageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp', 'ApproximateFirstReceiveTimestamp'],
+        strictReturn: true,
+        handleMessageBatch: (messages) => this.#track(this.#handleBatch(messages)),
+        preReceiveMessageCallback: () => this.#beforeReceive(),
+        postReceiveMessageCallback: async () => {
+          this.#lastReceiveAt = Date.now();
+          this.#d.metrics.bridgeLastReceive.set(this.#lastReceiveAt / 1000);
+        },
+      });
+      consumer.on('error', (err) => this.#d.log.warn({ err: err.message, poller: i }, 'SQS error'));
+      consumer.on('processing_error', (err) => this.#d.log.error({ err: err.message, poller: i }, 'batch handler error'));
+      consumer.on('message_processed', () => this.#d.metrics.bridgeDeleted.inc());
+      consumer.start();
+      this.#consumers.push(consumer);
+    }
+    this.#timers.push(setInterval(() => void this.#checkBackpressure(), 1000));
+    this.#timers.push(setInterval(() => void this.#prune(), 3_600_000));
+    for (const t of this.#timers) t.unref();
+    void this.#prune();
+    this.#d.log.info({ queueUrl: this.#d.queueUrl, pollers: o.pollers, durability: this.#d.durability.mode }, 'bridge polling');
+  }
+
+  /** Liveness for /ready and metrics: when did a ReceiveMessage last succeed. */
+  liveness(): { ok: boolean; lastReceiveAgeMs: number | null; paused: boolean; failures: number } {
+    const since = this.#lastReceiveAt || this.#startedAt;
+    const age = since ? Date.now() - since : null;
+    // A long poll lasts up to waitTimeSeconds; allow three of them (or a slow enqueue) before calling it stuck.
+    const limit = (this.#d.options.waitTimeSeconds * 3 + this.#d.options.visibilityTimeoutSeconds) * 1000;
+    return { ok: this.#paused || (age !== null && age < limit), lastReceiveAgeMs: this.#lastReceiveAt ? Date.now() - this.#lastReceiveAt : null, paused: this.#paused, failures: this.#failures };
+  }
+
+  /** Shutdown phase 1: no new receives (an in-flight long poll is aborted). */
+  stopIntake(): void {
+    this.#stop.abort();
+    for (const t of this.#timers) clearInterval(t);
+    for (const c of this.#consumers) c.stop({ abort: true });
+  }
+
+  /** Shutdown phase 2: wait for batches being enqueued (and their deletes). */
+  async drain(deadline: AbortSignal): Promise<void> {
+    while (this.#inflight.size > 0 && !deadline.aborted) {
+      await Promise.race([Promise.allSettled([...this.#inflight]), new Promise((r) => deadline.addEventListener('abort', r, { once: true }))]);
+    }
+  }
+
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.#inflight.add(p);
+    void p.finally(() => this.#inflight.delete(p)).catch(() => {});
+    return p;
+  }
+
+  async #beforeReceive(): Promise<void> {
+    // Redis or MySQL failing: back off (capped) instead of spinning on receive → fail → redeliver.
+    if (this.#failures > 0) await sleep(Math.min(100 * 2 ** Math.min(this.#failures, 7), 10_000), this.#stop.signal);
+    while (this.#paused && !this.#stop.signal.aborted) await sleep(500, this.#stop.signal);
+  }
+
+  async #checkBackpressure(): Promise<void> {
+    const max = this.#d.options.maxWaiting;
+    try {
+      const names = routedQueueNames();
+      const counts = await Promise.all(names.map((n) => this.#d.queues.get(n).getWaitingCount()));
+      const over = names.filter((_, i) => (counts[i] ?? 0) > max);
+      const paused = over.length > 0;
+      if (paused !== this.#paused) this.#d.log.warn({ over, max }, paused ? 'backpressure: pausing SQS polling' : 'backpressure cleared: polling again');
+      this.#paused = paused;
+      this.#d.metrics.bridgePaused.set(paused ? 1 : 0);
+    } catch {
+      // Redis unreachable: enqueue fails too and the failure backoff applies.
+    }
+  }
+
+  async #prune(): Promise<void> {
+    try {
+      const before = new Date(Date.now() - this.#d.options.ledgerRetentionDays * 86_400_000);
+      const n = await this.#d.ledger.prune(before);
+      if (n > 0) this.#d.log.info({ pruned: n }, 'ledger pruned');
+    } catch (err) {
+      this.#d.log.warn({ err: (err as Error).message }, 'ledger prune failed');
+    }
+  }
+
+  async #handleBatch(messages: Message[]): Promise<Message[]> {
+    const t0 = process.hrtime.bigint();
+    const { metrics, log } = this.#d;
+    metrics.bridgeReceived.inc(messages.length);
+    const accepted: Accepted[] = [];
+    const rejected: Rejected[] = [];
+
+    for (const msg of messages) {
+      if (messageBytes(msg) > this.#d.options.maxMessageBytes) {
+        rejected.push({ msg, code: 'BRIDGE_OVERSIZE', reason: `message is ${messageBytes(msg)} bytes; the limit is ${this.#d.options.maxMessageBytes}` });
+        continue;
+      }
+      const attrs = flattenAttributes(msg.MessageAttributes);
+      const env = openEnvelope(msg.Body ?? '', attrs);
+      if (!env.ok) {
+        rejected.push({ msg, code: env.code, reason: env.reason });
+        continue;
+      }
+      const routed = registry.route(env.value);
+      if (!routed.ok) {
+        rejected.push({ msg, code: routed.code, reason: routed.reason, type: env.value.type });
+        continue;
+      }
+      const messageId = msg.MessageId ?? '';
+      const key = env.value.idempotencyKey ?? messageId;
+      const meta: JobMeta = { source: 'sqs', messageId, messageType: env.value.type };
+      if (env.value.idempotencyKey) meta.idempotencyKey = env.value.idempotencyKey;
+      if (env.value.traceparent) meta.traceparent = env.value.traceparent;
+      accepted.push({ msg, key, jobId: jobIdFor(key), explicitKey: env.value.idempotencyKey !== undefined, routed: routed.value, meta });
+    }
+
+    const done: Message[] = [];
+    if (rejected.length > 0) done.push(...(await this.#deadLetter(rejected)));
+    if (accepted.length > 0) {
+      try {
+        // Only a redelivery or an explicit idempotency key can be a duplicate: skip the lookup otherwise.
+        const suspects = accepted.filter((a) => a.explicitKey || receiveCount(a.msg) > 1).map((a) => a.key);
+        const seen = await this.#d.ledger.findAccepted(suspects);
+        const fresh = accepted.filter((a) => !seen.has(a.key));
+        const reqs: EnqueueRequest[] = fresh.flatMap((a) => a.routed.jobs.map((j) => ({ name: j.name, data: j.data, jobId: a.jobId, meta: a.meta })));
+        if (reqs.length > 0) {
+          await enqueueBulk(this.#d.queues, reqs);
+          await confirmDurable(this.#d.queues.connection, this.#d.durability);
+        }
+        const now = new Date();
+        await this.#d.ledger.record(
+          accepted.map((a) => ({
+            key: a.key,
+            messageId: a.msg.MessageId ?? '',
+            messageType: a.routed.type,
+            status: 'accepted' as const,
+            jobs: a.routed.jobs.map((j) => ({ queue: j.name, jobId: a.jobId })),
+            seenAt: now,
+          })),
+        );
+        for (const a of fresh) metrics.bridgeEnqueued.inc({ type: a.routed.type });
+        if (seen.size > 0) {
+          metrics.bridgeDuplicates.inc(accepted.length - fresh.length);
+          log.info({ duplicates: [...seen].slice(0, 10) }, 'duplicate messages recognised by the ledger; not enqueued again');
+        }
+        done.push(...accepted.map((a) => a.msg));
+        this.#failures = 0;
+      } catch (err) {
+        this.#failures += 1;
+        metrics.bridgeEnqueueFailures.inc();
+        log.warn({ err: (err as Error).message, messages: accepted.length, failures: this.#failures }, 'could not enqueue a batch; leaving it in SQS for redelivery');
+      }
+    }
+    metrics.bridgeBatchDuration.observe(Number(process.hrtime.bigint() - t0) / 1e9);
+    return done;
+  }
+
+  /** Send poison messages to the DLQ (with the reason); returns those safely moved. */
+  async #deadLetter(rejected: Rejected[]): Promise<Message[]> {
+    const { sqs, dlqUrl, metrics, log } = this.#d;
+    const now = new Date();
+    const entries = rejected.map((r, i) => {
+      const info = {
+        code: r.code,
+        reason: r.reason.slice(0, 1000),
+        sourceMessageId: r.msg.MessageId,
+        sourceQueue: this.#d.queueUrl.split('/').pop(),
+        receiveCount: receiveCount(r.msg),
+        sentAt: r.msg.Attributes?.SentTimestamp ? new Date(Number(r.msg.Attributes.SentTimestamp)).toISOString() : undefined,
+        deadLetteredAt: now.toISOString(),
+      };
+      const original = r.msg.MessageAttributes ?? {};
+      const fits = Object.keys(original).length < 10;
+      const attributes: Record<string, MessageAttributeValue> = fits ? { ...original } : {};
+      attributes[fits ? DLQ_ATTRIBUTE : DLQ_WRAPPED_ATTRIBUTE] = { DataType: 'String', StringValue: JSON.stringify(info) };
+      const body = fits ? (r.msg.Body ?? '') : JSON.stringify({ body: r.msg.Body, attributes: original });
+      return { Id: String(i), MessageBody: body.length > 0 ? body : ' ', MessageAttributes: attributes };
+    });
+    const moved: Rejected[] = [];
+    try {
+      for (let i = 0; i < entries.length; i += 10) {
+        const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: dlqUrl, Entries: entries.slice(i, i + 10) }));
+        for (const ok of out.Successful ?? []) {
+          const r = rejected[Number(ok.Id)];
+          if (r) moved.push(r);
+        }
+        for (const f of out.Failed ?? []) log.error({ id: f.Id, code: f.Code, err: f.Message }, 'dead-letter send refused; the message stays in the main queue');
+      }
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'dead-letter queue unreachable; poison messages stay in the main queue (SQS redrive applies)');
+    }
+    for (const r of moved) {
+      metrics.bridgeDeadLettered.inc({ code: r.code });
+      log.warn({ messageId: r.msg.MessageId, code: r.code, reason: r.reason, type: r.type }, 'message dead-lettered');
+    }
+    if (moved.length > 0) {
+      try {
+        await this.#d.ledger.record(
+          moved.map((r) => ({ key: r.msg.MessageId ?? '', messageId: r.msg.MessageId ?? '', messageType: r.type, status: 'dead-lettered' as const, errorCode: r.code, reason: r.reason, seenAt: now })),
+        );
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'could not record dead letters in the ledger');
+      }
+      await this.#failLegacyRows(moved);
+    }
+    return moved.map((r) => r.msg);
+  }
+
+  /** A rejected message that names a legacy `jobs` row gets that row marked Failed with the reason. */
+  async #failLegacyRows(moved: Rejected[]): Promise<void> {
+    const legacy = this.#d.legacyJobs;
+    if (!legacy) return;
+    for (const r of moved) {
+      const key = legacyKeyOf(r);
+      if (!key) continue;
+      try {
+        await legacy.markFailed(key, `${r.code}: ${r.reason}`);
+      } catch (err) {
+        this.#d.log.warn({ err: (err as Error).message, key }, 'could not mark the jobs row failed');
+      }
+    }
+  }
+}
+
+/** Queues that SQS messages route to (backpressure watches these). */
+function routedQueueNames(): string[] {
+  const names = new Set<string>();
+  for (const m of registry.messages()) for (const t of 'all' in m.routes ? m.routes.all : Object.values(m.routes.cases).flat()) names.add(t.job);
+  return [...names];
+}
+
+function legacyKeyOf(r: Rejected): string | undefined {
+  const type = r.type ?? (r.msg.Body ?? '').trim();
+  const def = registry.message(type);
+  if (!def) return undefined;
+  const targets = 'all' in def.routes ? def.routes.all : Object.values(def.routes.cases).flat();
+  const field = targets.map((t) => registry.job(t.job).legacyKeyField).find(Boolean);
+  if (!field) return undefined;
+  const attrs = flattenAttributes(r.msg.MessageAttributes);
+  if (attrs[field]) return attrs[field];
+  try {
+    const parsed: unknown = JSON.parse(r.msg.Body ?? '');
+    const data = isRecord(parsed) ? parsed['data'] : undefined;
+    const v = isRecord(data) ? data[field] : undefined;
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}

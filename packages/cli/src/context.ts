@@ -1,0 +1,109 @@
+import type { Redis } from 'ioredis';
+import { mysqlKnex, postgresKnex, type Knex } from '@fable-jobs/db';
+import { QueueSet, registerQueueGauges } from '@fable-jobs/queue';
+import {
+  Health,
+  Lifecycle,
+  Metrics,
+  Scrubber,
+  checkRedis,
+  createLogger,
+  createRedis,
+  loadConfig,
+  type Config,
+  type Logger,
+  type RedisFacts,
+} from '@fable-jobs/runtime';
+
+/**
+ * Everything a process shares, built once from the parsed config: logger, metrics, health,
+ * lifecycle, and lazily the connections (each registered for closing at shutdown).
+ */
+export class Context {
+  readonly config: Config;
+  readonly secrets: string[];
+  readonly scrubber: Scrubber;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly health = new Health();
+  readonly lifecycle: Lifecycle;
+  #mysql?: Knex;
+  #postgres?: Knex;
+  #producer?: Redis;
+  #worker?: Redis;
+  #queues?: QueueSet;
+  #redisFacts?: Promise<RedisFacts>;
+
+  constructor(processName: string, config: Config, secrets: string[]) {
+    this.config = config;
+    this.secrets = secrets;
+    this.scrubber = new Scrubber(secrets);
+    this.log = createLogger({ level: config.app.logLevel, pretty: config.app.logPretty, scrubber: this.scrubber, name: processName, base: { env: config.app.env } });
+    this.metrics = new Metrics({ labels: { process: processName } });
+    this.lifecycle = new Lifecycle(this.log, { timeoutMs: config.app.shutdownTimeoutMs });
+  }
+
+  static fromEnv(processName: string, env: Record<string, string | undefined>): Context {
+    const { config, secrets } = loadConfig(env);
+    return new Context(processName, config, secrets);
+  }
+
+  get mysql(): Knex {
+    if (!this.#mysql) {
+      const k = mysqlKnex(this.config.mysql);
+      this.#mysql = k;
+      this.lifecycle.on('close', 'mysql', () => k.destroy());
+      this.health.add('mysql', async () => (await k.raw('SELECT 1'), { ok: true }));
+    }
+    return this.#mysql;
+  }
+
+  get postgres(): Knex {
+    if (!this.#postgres) {
+      const k = postgresKnex(this.config.postgres);
+      this.#postgres = k;
+      this.lifecycle.on('close', 'postgres', () => k.destroy());
+      this.health.add('postgres', async () => (await k.raw('SELECT 1'), { ok: true }));
+    }
+    return this.#postgres;
+  }
+
+  /** Fail-fast connection for producers (bridge, API). */
+  get producerRedis(): Redis {
+    if (!this.#producer) {
+      const r = createRedis(this.config.redis.url, 'producer');
+      r.on('error', (err) => this.log.debug({ err: err.message }, 'redis (producer) connection error'));
+      this.#producer = r;
+      this.lifecycle.on('close', 'redis (producer)', async () => void (await r.quit().catch(() => r.disconnect())));
+      this.health.add('redis', async () => ({ ok: (await r.ping()) === 'PONG' }));
+    }
+    return this.#producer;
+  }
+
+  /** Connection for BullMQ workers (never drops a command). */
+  get workerRedis(): Redis {
+    if (!this.#worker) {
+      const r = createRedis(this.config.redis.url, 'worker');
+      r.on('error', (err) => this.log.debug({ err: err.message }, 'redis (worker) connection error'));
+      this.#worker = r;
+      this.lifecycle.on('close', 'redis (worker)', async () => void (await r.quit().catch(() => r.disconnect())));
+    }
+    return this.#worker;
+  }
+
+  get queues(): QueueSet {
+    if (!this.#queues) {
+      const q = new QueueSet({ connection: this.producerRedis, prefix: this.config.redis.prefix, overrides: this.config.worker.jobOverrides });
+      this.#queues = q;
+      this.lifecycle.on('close', 'queues', () => q.close());
+      registerQueueGauges(this.metrics, q);
+    }
+    return this.#queues;
+  }
+
+  /** Start-up checks of Redis (noeviction), once per process. */
+  redisFacts(): Promise<RedisFacts> {
+    this.#redisFacts ??= checkRedis(this.producerRedis, this.log);
+    return this.#redisFacts;
+  }
+}

@@ -1,0 +1,2 @@
+export { Context } from './context.ts';
+export { send, type SendOptions } from './commands/send.ts';

@@ -1,0 +1,18 @@
+export * from './catalogue.ts';
+export * from './envelope.ts';
+export * from './error-codes.ts';
+export * from './errors.ts';
+export * from './job-definition.ts';
+export * from './job-id.ts';
+export * from './logger.ts';
+export * from './message-definition.ts';
+export * from './pools.ts';
+export * from './processor.ts';
+export * from './registry.ts';
+export * from './result.ts';
+export * from './util.ts';
+export { MESSAGES, type MessageType } from './messages/index.ts';
+export { NF_EVENTS, nfFields } from './messages/nf.ts';
+export { ANALYTICS_KINDS, type AnalyticsKind } from './jobs/analytics.ts';
+export { VIDEO_SUBS, AUDIO_SUBS, TranscodeVideoPayload, TranscodeAudioPayload } from './jobs/media.ts';
+export { LeadActivity } from './jobs/integrations.ts';

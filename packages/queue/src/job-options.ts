@@ -1,0 +1,48 @@
+import type { JobsOptions, WorkerOptions } from 'bullmq';
+import type { AnyJobDefinition } from '@fable-jobs/contracts';
+import type { JobOverride } from '@fable-jobs/runtime';
+import { availableParallelism } from 'node:os';
+
+/** A job definition with the operator's JOB_OVERRIDES applied. */
+export interface ResolvedJob {
+  def: AnyJobDefinition;
+  attempts: number;
+  backoff: { type: 'exponential' | 'fixed'; delay: number; jitter: number };
+  concurrency: number;
+  limiter: { max: number; duration: number } | undefined;
+  lockDuration: number;
+  timeoutMs: number | undefined;
+}
+
+export function resolveJob(def: AnyJobDefinition, overrides: Record<string, JobOverride> = {}): ResolvedJob {
+  const o = overrides[def.name] ?? {};
+  const limiter = o.limiter === null ? undefined : (o.limiter ?? def.limiter);
+  return {
+    def,
+    attempts: o.attempts ?? def.attempts,
+    backoff: { type: def.backoff.type, delay: o.backoffMs ?? def.backoff.delayMs, jitter: def.backoff.jitter },
+    concurrency: o.concurrency ?? (def.concurrency === 'per-core' ? availableParallelism() : def.concurrency),
+    limiter: limiter ? { max: limiter.max, duration: limiter.durationMs } : undefined,
+    lockDuration: o.lockDurationMs ?? def.lockDurationMs,
+    timeoutMs: o.timeoutMs ?? def.timeoutMs,
+  };
+}
+
+/** Options every job of this kind is added with. */
+export function jobOptions(job: ResolvedJob): JobsOptions {
+  const { retention } = job.def;
+  const opts: JobsOptions = {
+    attempts: job.attempts,
+    backoff: job.backoff,
+    removeOnComplete: { age: retention.completed.ageSeconds, count: retention.completed.count },
+    removeOnFail: { age: retention.failed.ageSeconds, count: retention.failed.count },
+    keepLogs: 100,
+    stackTraceLimit: 5,
+  };
+  if (job.def.coalesce) opts.deduplication = { id: job.def.name };
+  return opts;
+}
+
+export function workerOptions(job: ResolvedJob): Pick<WorkerOptions, 'concurrency' | 'limiter' | 'lockDuration'> {
+  return { concurrency: job.concurrency, lockDuration: job.lockDuration, ...(job.limiter ? { limiter: job.limiter } : {}) };
+}

@@ -1,0 +1,301 @@
+import { Worker, WaitingChildrenError, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  META_KEY,
+  classifyError,
+  errorCode,
+  errorMessage,
+  isRecord,
+  registry,
+  type JobContext,
+  type JobMeta,
+  type Pool,
+  type ProcessorFn,
+  type ProcessorMap,
+} from '@fable-jobs/contracts';
+import type { LegacyJobsRepo } from '@fable-jobs/db';
+import type { Logger, Metrics, Scrubber } from '@fable-jobs/runtime';
+import { codeFromReason, JobTimeoutError, toRetryable, toUnrecoverable } from './errors.ts';
+import { workerOptions } from './job-options.ts';
+import type { QueueSet } from './queues.ts';
+import type { StatusRecorder } from './status-recorder.ts';
+
+export interface RunnerDeps {
+  /** Worker-role connection (maxRetriesPerRequest: null); BullMQ duplicates it for blocking reads. */
+  connection: Redis;
+  /** Producer side: rate limits, child jobs. */
+  queues: QueueSet;
+  log: Logger;
+  metrics?: Metrics | undefined;
+  legacyJobs?: LegacyJobsRepo | undefined;
+  status?: StatusRecorder | undefined;
+  scrubber?: Scrubber | undefined;
+  stalledIntervalMs?: number | undefined;
+  maxStalledCount?: number | undefined;
+}
+
+type AnyProcessor = ProcessorFn<never>;
+
+interface Entry {
+  name: string;
+  pool: Pool;
+  processor: AnyProcessor;
+  worker?: Worker;
+}
+
+/**
+ * Runs the processors of one or more pools: one BullMQ Worker per job name, each wrapping its
+ * processor with validation, a child logger, an AbortSignal (timeout, cancel, shutdown),
+ * progress, legacy `jobs` status and error mapping (by error name).
+ */
+export class PoolRunner {
+  readonly #deps: RunnerDeps;
+  readonly #entries = new Map<string, Entry>();
+  readonly #scrub: (s: string) => string;
+  #started = false;
+
+  constructor(deps: RunnerDeps) {
+    this.#deps = deps;
+    const scrubber = deps.scrubber;
+    this.#scrub = scrubber ? (s) => scrubber.scrub(s) : (s) => s;
+  }
+
+  /** Bind a pool's processors; exactly the pool's jobs (the type demands it; checked again here). */
+  add<P extends Pool>(pool: P, processors: ProcessorMap<P>): this {
+    const expected = new Set(registry.jobsOfPool(pool).map((j) => j.name));
+    const given = Object.keys(processors);
+    const extra = given.filter((n) => !expected.has(n));
+    const missing = [...expected].filter((n) => !given.includes(n));
+    if (extra.length || missing.length) {
+      throw new Error(`pool ${pool}: processors do not match the catalogue (missing: ${missing.join(', ') || '-'}; extra: ${extra.join(', ') || '-'})`);
+    }
+    for (const name of given) {
+      this.#entries.set(name, { name, pool, processor: (processors as unknown as Record<string, AnyProcessor>)[name] as AnyProcessor });
+    }
+    return this;
+  }
+
+  get jobNames(): string[] {
+    return [...this.#entries.keys()];
+  }
+
+  workers(): Worker[] {
+    return [...this.#entries.values()].flatMap((e) => (e.worker ? [e.worker] : []));
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    for (const entry of this.#entries.values()) {
+      const resolved = this.#deps.queues.resolved(entry.name);
+      const worker = new Worker(entry.name, (job, token, signal) => this.#run(entry, job, token, signal), {
+        connection: this.#deps.connection,
+        prefix: this.#deps.queues.prefix,
+        ...workerOptions(resolved),
+        stalledInterval: this.#deps.stalledIntervalMs ?? 30_000,
+        maxStalledCount: this.#deps.maxStalledCount ?? 2,
+        autorun: false,
+      });
+      this.#listen(entry, worker);
+      entry.worker = worker;
+    }
+    for (const e of this.#entries.values()) void e.worker?.run().catch((err) => this.#deps.log.error({ queue: e.name, err: (err as Error).message }, 'worker stopped'));
+    await Promise.all(this.workers().map((w) => w.waitUntilReady()));
+    this.#deps.log.info({ jobs: this.jobNames.length, pools: [...new Set([...this.#entries.values()].map((e) => e.pool))] }, 'workers started');
+  }
+
+  /** Shutdown phase 1: stop fetching new jobs; running ones continue. */
+  async stopIntake(): Promise<void> {
+    await Promise.all(this.workers().map((w) => w.pause(true)));
+  }
+
+  /** Shutdown phase 2: wait for running jobs; when `deadline` fires, abort them and close. */
+  async drain(deadline: AbortSignal): Promise<void> {
+    const workers = this.workers();
+    const onDeadline = () => {
+      this.#deps.log.warn('shutdown deadline reached: aborting running jobs (they will be retried)');
+      for (const w of workers) w.cancelAllJobs('shutdown deadline');
+    };
+    if (deadline.aborted) onDeadline();
+    else deadline.addEventListener('abort', onDeadline, { once: true });
+    try {
+      await Promise.all(workers.map((w) => w.close()));
+    } finally {
+      deadline.removeEventListener('abort', onDeadline);
+    }
+  }
+
+  /** Close at once without waiting for running jobs (they stall and are retried elsewhere). */
+  async forceClose(): Promise<void> {
+    await Promise.all(this.workers().map((w) => w.close(true)));
+  }
+
+  #listen(entry: Entry, worker: Worker): void {
+    const { metrics, status, log } = this.#deps;
+    const q = entry.name;
+    worker.on('active', (job) => {
+      const meta = metaOf(job);
+      if (job.attemptsMade === 0 && job.processedOn) {
+        const due = job.timestamp + (job.opts.delay ?? 0);
+        metrics?.jobWaitSeconds.observe({ queue: q }, Math.max(0, job.processedOn - due) / 1000);
+      }
+      status?.record({
+        queue: q,
+        jobId: job.id ?? '?',
+        state: 'active',
+        attempts: job.attemptsMade + 1,
+        messageId: meta.messageId,
+        source: meta.source,
+        legacyKey: this.#legacyKey(entry.name, job.data),
+        enqueuedAt: new Date(job.timestamp),
+        startedAt: new Date(job.processedOn ?? Date.now()),
+      });
+    });
+    worker.on('completed', (job) => {
+      const ms = job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : undefined;
+      metrics?.jobsCompleted.inc({ queue: q });
+      if (ms !== undefined) metrics?.jobRunSeconds.observe({ queue: q }, ms / 1000);
+      status?.record({ queue: q, jobId: job.id ?? '?', state: 'completed', attempts: job.attemptsMade, finishedAt: new Date(job.finishedOn ?? Date.now()), durationMs: ms });
+    });
+    worker.on('failed', (job, err) => {
+      if (!job) return;
+      const final = err?.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1) || job.finishedOn !== undefined;
+      const code = (err as { code?: string })?.code ?? codeFromReason(job.failedReason);
+      const stalled = /stalled/i.test(err?.message ?? '');
+      metrics?.jobsFailed.inc({ queue: q, code: stalled ? 'JOB_STALLED' : code, final: String(final) });
+      if (!final) metrics?.jobsRetried.inc({ queue: q });
+      status?.record({
+        queue: q,
+        jobId: job.id ?? '?',
+        state: final ? 'failed' : 'retrying',
+        attempts: job.attemptsMade,
+        errorCode: stalled ? 'JOB_STALLED' : code,
+        error: this.#scrub(err?.message ?? job.failedReason ?? ''),
+        finishedAt: new Date(),
+      });
+      // Failures the wrapper did not see (stalled too often) still reach the legacy row.
+      if (final && stalled) {
+        const key = this.#legacyKey(entry.name, job.data);
+        if (key) void this.#deps.legacyJobs?.markFailed(key, `JOB_STALLED: ${err.message}`).catch(() => {});
+      }
+    });
+    worker.on('stalled', (jobId) => {
+      metrics?.jobsStalled.inc({ queue: q });
+      log.warn({ queue: q, jobId }, 'job stalled (its worker died or blocked); handing it on');
+    });
+    worker.on('error', (err) => log.error({ queue: q, err: err.message }, 'worker error'));
+  }
+
+  #legacyKey(name: string, data: unknown): string | undefined {
+    const field = registry.job(name).legacyKeyField;
+    if (!field || !isRecord(data)) return undefined;
+    const v = data[field];
+    return typeof v === 'string' && v.length > 0 ? v : undefined;
+  }
+
+  async #run(entry: Entry, job: Job, token: string | undefined, bullSignal: AbortSignal | undefined): Promise<unknown> {
+    const { queues, legacyJobs } = this.#deps;
+    const resolved = queues.resolved(entry.name);
+    const raw = isRecord(job.data) ? job.data : {};
+    const { [META_KEY]: rawMeta, ...payload } = raw;
+    const meta: JobMeta & { childrenSpawned?: boolean } = isRecord(rawMeta) ? (rawMeta as unknown as JobMeta) : { source: 'api' };
+    const attempt = job.attemptsMade + 1;
+    const maxAttempts = job.opts.attempts ?? 1;
+    const legacyKey = this.#legacyKey(entry.name, payload);
+    const log = this.#deps.log.child({ queue: entry.name, jobId: job.id, attempt, ...(meta.messageId ? { messageId: meta.messageId } : {}) });
+
+    const valid = registry.validateJob(entry.name, payload);
+    if (!valid.ok) {
+      const err = Object.assign(new Error(valid.reason), { code: 'JOB_INVALID_DATA' });
+      if (legacyKey) await legacyJobs?.markFailed(legacyKey, this.#scrub(`JOB_INVALID_DATA: ${valid.reason}`));
+      throw toUnrecoverable(err, this.#scrub);
+    }
+
+    if (legacyKey && legacyJobs && !meta.childrenSpawned) {
+      const found = await legacyJobs.markInProcess(legacyKey);
+      if (!found) log.warn({ legacyKey }, 'no `jobs` row with this job_key; running the job anyway');
+    }
+
+    const controller = new AbortController();
+    const onCancel = () => controller.abort(bullSignal?.reason ?? new Error('cancelled'));
+    if (bullSignal?.aborted) onCancel();
+    bullSignal?.addEventListener('abort', onCancel, { once: true });
+
+    const ctx: JobContext = {
+      jobId: job.id ?? '',
+      queue: entry.name,
+      attempt,
+      maxAttempts,
+      meta,
+      signal: controller.signal,
+      log,
+      progress: (value) => job.updateProgress(value),
+      childrenDone: meta.childrenSpawned === true,
+      spawnChildren: async (children) => {
+        for (const c of children) {
+          const r = registry.validateJob(c.name, c.data);
+          if (!r.ok) throw Object.assign(new Error(r.reason), { name: 'PermanentError', code: 'JOB_INVALID_DATA' });
+        }
+        await Promise.all(
+          children.map((c) =>
+            queues.get(c.name).add(c.name, { ...(c.data as Record<string, unknown>), [META_KEY]: { source: meta.source, messageId: meta.messageId, parent: `${entry.name}/${job.id}` } }, {
+              jobId: c.id,
+              parent: { id: job.id ?? '', queue: job.queueQualifiedName },
+              failParentOnFailure: true,
+            }),
+          ),
+        );
+        await job.updateData({ ...raw, [META_KEY]: { ...meta, childrenSpawned: true } });
+        if (token && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
+      },
+    };
+
+    let result: unknown;
+    try {
+      const run = entry.processor(payload as never, ctx);
+      result = resolved.timeoutMs ? await withTimeout(run, resolved.timeoutMs, controller) : await run;
+    } catch (err) {
+      if ((err as Error)?.name === 'WaitingChildrenError') throw err;
+      const kind = classifyError(err);
+      if (kind === 'rate-limited') {
+        const ms = (err as { retryAfterMs?: number }).retryAfterMs ?? 1000;
+        log.warn({ retryAfterMs: ms }, 'rate limited by the provider: pausing the queue');
+        await queues.get(entry.name).rateLimit(ms);
+        throw Worker.RateLimitError();
+      }
+      const final = kind === 'permanent' || attempt >= maxAttempts;
+      const reason = this.#scrub(`${errorCode(err)}: ${errorMessage(err)}`);
+      log[final ? 'error' : 'warn']({ code: errorCode(err), err: this.#scrub(errorMessage(err)), final }, final ? 'job failed' : 'job attempt failed; will retry');
+      if (final && legacyKey) await legacyJobs?.markFailed(legacyKey, reason).catch((e: Error) => log.error({ err: e.message }, 'could not mark the jobs row failed'));
+      throw kind === 'permanent' ? toUnrecoverable(err, this.#scrub) : toRetryable(err, this.#scrub);
+    } finally {
+      bullSignal?.removeEventListener('abort', onCancel);
+    }
+
+    if (legacyKey && legacyJobs) {
+      await legacyJobs.markProcessed(legacyKey, { ...payload, ...(isRecord(result) ? result : {}) });
+    }
+    return result;
+  }
+}
+
+function metaOf(job: Job): JobMeta {
+  const m = isRecord(job.data) ? job.data[META_KEY] : undefined;
+  return isRecord(m) ? (m as unknown as JobMeta) : { source: 'api' };
+}
+
+async function withTimeout<T>(run: Promise<T>, ms: number, controller: AbortController): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new JobTimeoutError(ms);
+      controller.abort(err);
+      reject(err);
+    }, ms);
+  });
+  try {
+    return await Promise.race([run, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

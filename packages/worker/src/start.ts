@@ -1,0 +1,72 @@
+import type { Pool } from '@fable-jobs/contracts';
+import { createAnalyticsProcessors } from '@fable-jobs/analytics';
+import { EffectsRepo, JobRunsRepo, LegacyJobsRepo, type Knex } from '@fable-jobs/db';
+import { createIntegrationsProcessors } from '@fable-jobs/integrations';
+import { createLlmProcessors } from '@fable-jobs/llm';
+import { createMediaProcessors } from '@fable-jobs/media';
+import { PoolRunner, StatusRecorder, type QueueSet } from '@fable-jobs/queue';
+import type { Config, Lifecycle, Logger, Metrics, Scrubber } from '@fable-jobs/runtime';
+import type { Redis } from 'ioredis';
+import { systemProcessors } from './system-processors.ts';
+
+export interface WorkerContext {
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  scrubber: Scrubber;
+  mysql: Knex;
+  postgres: Knex;
+  /** Worker-role Redis (maxRetriesPerRequest: null). */
+  workerRedis: Redis;
+  queues: QueueSet;
+  lifecycle: Lifecycle;
+}
+
+export interface WorkerHandle {
+  runner: PoolRunner;
+  status: StatusRecorder;
+}
+
+/** Start the given pools in this process and register their shutdown phases. */
+export async function startWorker(ctx: WorkerContext, pools: readonly Pool[]): Promise<WorkerHandle> {
+  const log = ctx.log.child({ component: 'worker' });
+  const domain = { config: ctx.config, log, mysql: ctx.mysql, postgres: ctx.postgres, metrics: ctx.metrics };
+  const status = new StatusRecorder(new JobRunsRepo(ctx.mysql), log, { intervalMs: ctx.config.worker.statusFlushMs });
+  const runner = new PoolRunner({
+    connection: ctx.workerRedis,
+    queues: ctx.queues,
+    log,
+    metrics: ctx.metrics,
+    legacyJobs: new LegacyJobsRepo(ctx.mysql),
+    status,
+    scrubber: ctx.scrubber,
+    stalledIntervalMs: ctx.config.worker.stalledIntervalMs,
+    maxStalledCount: ctx.config.worker.maxStalledCount,
+  });
+  for (const pool of pools) {
+    switch (pool) {
+      case 'system':
+        runner.add('system', systemProcessors({ effects: new EffectsRepo(ctx.mysql) }));
+        break;
+      case 'media':
+        runner.add('media', createMediaProcessors(domain));
+        break;
+      case 'analytics':
+        runner.add('analytics', createAnalyticsProcessors(domain));
+        break;
+      case 'integrations':
+        runner.add('integrations', createIntegrationsProcessors(domain));
+        break;
+      case 'llm':
+        runner.add('llm', createLlmProcessors(domain));
+        break;
+    }
+  }
+  await runner.start();
+  ctx.lifecycle.on('intake', 'workers: stop fetching', () => runner.stopIntake());
+  ctx.lifecycle.on('drain', 'workers: finish running jobs, flush job-run records', async (deadline) => {
+    await runner.drain(deadline);
+    await status.close();
+  });
+  return { runner, status };
+}

@@ -1,0 +1,25 @@
+import type { ProcessorMap } from '@fable-jobs/contracts';
+import type { EffectsRepo } from '@fable-jobs/db';
+
+/** Resolve after `ms`, or reject as soon as the job is aborted. */
+function wait(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
+  });
+}
+
+export function systemProcessors(deps: { effects: EffectsRepo }): ProcessorMap<'system'> {
+  return {
+    'system.noop': async (data, ctx) => {
+      if (data.sleepMs) await wait(data.sleepMs, ctx.signal);
+      return { ok: true };
+    },
+    'system.effect': async (data, ctx) => {
+      if (data.sleepMs) await wait(data.sleepMs, ctx.signal);
+      await deps.effects.record(data.effectKey);
+      return { recorded: data.effectKey };
+    },
+  };
+}
