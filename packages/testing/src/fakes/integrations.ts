@@ -1,0 +1,2 @@
+// Fakes and fixtures of the integrations domain (owned by its pool's tests).
+export {};

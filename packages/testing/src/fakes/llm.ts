@@ -1,0 +1,2 @@
+// Fakes and fixtures of the llm domain (owned by its pool's tests).
+export {};
