@@ -40,6 +40,12 @@ export interface JobDefinition<N extends string = string, P extends Pool = Pool,
    * waits or runs is coalesced into it (BullMQ deduplication by the job name).
    */
   readonly coalesce?: boolean | undefined;
+  /**
+   * Fair share between tenants of one queue (without BullMQ Pro): jobs are prioritised by how
+   * many jobs their key (`data[keyField]`, e.g. an integration id) already has queued, and at
+   * most `maxActivePerKey` of one key run at once across all workers; the rest wait their turn.
+   */
+  readonly fairness?: { readonly keyField: string; readonly maxActivePerKey: number } | undefined;
   /** The job updates the legacy MySQL `jobs` row whose `job_key` is `data[legacyKeyField]`. */
   readonly legacyKeyField?: string | undefined;
 }
