@@ -1,6 +1,7 @@
 import type { Job, JobsOptions } from 'bullmq';
 import { META_KEY, registry, type JobData, type JobMeta, type JobName } from '@fable-jobs/contracts';
 import type { QueueSet } from './queues.ts';
+import { isRecord } from '@fable-jobs/contracts';
 
 export class InvalidJobDataError extends Error {
   override readonly name = 'InvalidJobDataError';
@@ -25,12 +26,32 @@ function check(req: { name: string; data: unknown }): void {
   if (!result.ok) throw new InvalidJobDataError(result.reason);
 }
 
+/** The fairness key of a job's data, when its definition asks for fair share. */
+export function fairnessKey(name: string, data: unknown): string | undefined {
+  const fairness = registry.job(name).fairness;
+  if (!fairness || !isRecord(data)) return undefined;
+  const v = data[fairness.keyField];
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+}
+
+/** Priorities for fair share (undefined where the job has no fairness key). */
+async function fairPriorities(queues: QueueSet, name: string, reqs: ReadonlyArray<{ data: unknown }>): Promise<Array<number | undefined>> {
+  const keys = reqs.map((r) => fairnessKey(name, r.data));
+  const present = keys.filter((k): k is string => k !== undefined);
+  if (present.length === 0) return keys.map(() => undefined);
+  const prios = await queues.fairness.priorities(name, present);
+  let i = 0;
+  return keys.map((k) => (k === undefined ? undefined : prios[i++]));
+}
+
 /** Validate against the job's schema, then add. */
 export async function enqueue<N extends JobName>(queues: QueueSet, req: EnqueueRequest<N>): Promise<Job> {
   check(req);
   const queue = queues.get(req.name);
+  const [priority] = await fairPriorities(queues, req.name, [req]);
   return queue.add(req.name, withMeta(req.data as Record<string, unknown>, req.meta), {
     ...(req.jobId ? { jobId: req.jobId } : {}),
+    ...(priority ? { priority } : {}),
     ...req.opts,
   });
 }
@@ -45,15 +66,16 @@ export async function enqueueBulk(queues: QueueSet, reqs: readonly EnqueueReques
     byQueue.set(r.name, list);
   }
   const added = await Promise.all(
-    [...byQueue].map(([name, list]) =>
-      queues.get(name).addBulk(
-        list.map((r) => ({
+    [...byQueue].map(async ([name, list]) => {
+      const priorities = await fairPriorities(queues, name, list);
+      return queues.get(name).addBulk(
+        list.map((r, i) => ({
           name,
           data: withMeta(r.data as Record<string, unknown>, r.meta),
-          opts: { ...(r.jobId ? { jobId: r.jobId } : {}), ...r.opts },
+          opts: { ...(r.jobId ? { jobId: r.jobId } : {}), ...(priorities[i] ? { priority: priorities[i] } : {}), ...r.opts },
         })),
-      ),
-    ),
+      );
+    }),
   );
   return added.flat();
 }

@@ -5,3 +5,4 @@ export * from './metrics.ts';
 export * from './queues.ts';
 export * from './runner.ts';
 export * from './status-recorder.ts';
+export * from './fairness.ts';

@@ -2,6 +2,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { registry, type JobName } from '@fable-jobs/contracts';
 import type { JobOverride } from '@fable-jobs/runtime';
+import { Fairness } from './fairness.ts';
 import { jobOptions, resolveJob, type ResolvedJob } from './job-options.ts';
 
 /**
@@ -10,6 +11,7 @@ import { jobOptions, resolveJob, type ResolvedJob } from './job-options.ts';
  */
 export class QueueSet {
   readonly prefix: string;
+  readonly fairness: Fairness;
   readonly #connection: Redis;
   readonly #overrides: Record<string, JobOverride>;
   readonly #queues = new Map<string, Queue>();
@@ -19,6 +21,7 @@ export class QueueSet {
     this.#connection = opts.connection;
     this.prefix = opts.prefix;
     this.#overrides = opts.overrides ?? {};
+    this.fairness = new Fairness(opts.connection, opts.prefix);
   }
 
   get connection(): Redis {

@@ -1,4 +1,4 @@
-import { Worker, WaitingChildrenError, type Job } from 'bullmq';
+import { DelayedError, Worker, WaitingChildrenError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   META_KEY,
@@ -16,6 +16,8 @@ import {
 import type { LegacyJobsRepo } from '@fable-jobs/db';
 import type { Logger, Metrics, Scrubber } from '@fable-jobs/runtime';
 import { codeFromReason, JobTimeoutError, toRetryable, toUnrecoverable } from './errors.ts';
+import { fairnessKey } from './enqueue.ts';
+import { deferralDelayMs } from './fairness.ts';
 import { workerOptions } from './job-options.ts';
 import type { QueueSet } from './queues.ts';
 import type { StatusRecorder } from './status-recorder.ts';
@@ -211,6 +213,29 @@ export class PoolRunner {
       throw toUnrecoverable(err, this.#scrub);
     }
 
+    // Fair share: over its key's cap, the job goes back (not an attempt) with a growing delay.
+    const fairness = registry.job(entry.name).fairness;
+    const fairKey = fairness ? fairnessKey(entry.name, payload) : undefined;
+    let leaseTimer: NodeJS.Timeout | undefined;
+    if (fairness && fairKey !== undefined) {
+      const ttl = resolved.lockDuration * 2;
+      const held = await queues.fairness.acquire(entry.name, fairKey, job.id ?? '', fairness.maxActivePerKey, ttl);
+      if (!held) {
+        const deferrals = Math.max(0, (job.attemptsStarted ?? 1) - job.attemptsMade - 1);
+        await job.moveToDelayed(Date.now() + deferralDelayMs(deferrals), token);
+        throw new DelayedError();
+      }
+      leaseTimer = setInterval(() => void queues.fairness.acquire(entry.name, fairKey, job.id ?? '', fairness.maxActivePerKey, ttl).catch(() => {}), Math.max(1000, ttl / 3));
+    }
+    let settled = false;
+    const settleFairness = async (finished: boolean) => {
+      if (fairKey === undefined || settled) return;
+      settled = true;
+      clearInterval(leaseTimer);
+      await queues.fairness.release(entry.name, fairKey, job.id ?? '').catch(() => {});
+      if (finished) await queues.fairness.done(entry.name, fairKey).catch(() => {});
+    };
+
     if (legacyKey && legacyJobs && !meta.childrenSpawned) {
       const found = await legacyJobs.markInProcess(legacyKey);
       if (!found) log.warn({ legacyKey }, 'no `jobs` row with this job_key; running the job anyway');
@@ -255,15 +280,20 @@ export class PoolRunner {
       const run = entry.processor(payload as never, ctx);
       result = resolved.timeoutMs ? await withTimeout(run, resolved.timeoutMs, controller) : await run;
     } catch (err) {
-      if ((err as Error)?.name === 'WaitingChildrenError') throw err;
+      if ((err as Error)?.name === 'WaitingChildrenError') {
+        await settleFairness(false);
+        throw err;
+      }
       const kind = classifyError(err);
       if (kind === 'rate-limited') {
+        await settleFairness(false);
         const ms = (err as { retryAfterMs?: number }).retryAfterMs ?? 1000;
         log.warn({ retryAfterMs: ms }, 'rate limited by the provider: pausing the queue');
         await queues.get(entry.name).rateLimit(ms);
         throw Worker.RateLimitError();
       }
       const final = kind === 'permanent' || attempt >= maxAttempts;
+      await settleFairness(final);
       const reason = this.#scrub(`${errorCode(err)}: ${errorMessage(err)}`);
       log[final ? 'error' : 'warn']({ code: errorCode(err), err: this.#scrub(errorMessage(err)), final }, final ? 'job failed' : 'job attempt failed; will retry');
       if (final && legacyKey) await legacyJobs?.markFailed(legacyKey, reason).catch((e: Error) => log.error({ err: e.message }, 'could not mark the jobs row failed'));
@@ -272,8 +302,13 @@ export class PoolRunner {
       bullSignal?.removeEventListener('abort', onCancel);
     }
 
-    if (legacyKey && legacyJobs) {
-      await legacyJobs.markProcessed(legacyKey, { ...payload, ...(isRecord(result) ? result : {}) });
+    try {
+      if (legacyKey && legacyJobs) {
+        await legacyJobs.markProcessed(legacyKey, { ...payload, ...(isRecord(result) ? result : {}) });
+      }
+      await settleFairness(true);
+    } finally {
+      await settleFairness(false);
     }
     return result;
   }
