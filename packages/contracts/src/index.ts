@@ -16,3 +16,4 @@ export { NF_EVENTS, nfFields } from './messages/nf.ts';
 export { ANALYTICS_KINDS, type AnalyticsKind } from './jobs/analytics.ts';
 export { VIDEO_SUBS, AUDIO_SUBS, TranscodeVideoPayload, TranscodeAudioPayload } from './jobs/media.ts';
 export { LeadActivity } from './jobs/integrations.ts';
+export * from './llm/index.ts';

@@ -1,9 +1,15 @@
 import Type from 'typebox';
 import { defineJob } from '../job-definition.ts';
+import { LLM_OPERATIONS } from '../llm/operations.ts';
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
 
 /**
  * LLM work is enqueued by the API (not by SQS): one queue, so one global rate limit covers
- * every operation. Job data holds references (S3 keys, run id), never secrets or outputs.
+ * every operation. Job data holds references only: the run id (its row holds the input, with
+ * images as S3 keys) — never secrets, images or outputs (the output is the return value and
+ * the run row).
  */
 export const llmJobs = [
   defineJob({
@@ -12,11 +18,19 @@ export const llmJobs = [
     description: 'Run one /v1/f/llmops operation against the model (tool call forced) and record the run.',
     schema: Type.Object(
       {
-        runId: Type.String({ minLength: 1, maxLength: 64 }),
-        type: Type.String({ minLength: 1, maxLength: 64 }),
+        runId: Type.String({ pattern: '^[A-Za-z0-9-]{8,64}$' }),
+        type: Type.Union(Object.keys(LLM_OPERATIONS).map((op) => Type.Literal(op))),
       },
-      { additionalProperties: Type.Unknown() },
+      { additionalProperties: false },
     ),
-    limiter: { max: 50, durationMs: 60_000 },
+    // Jobs started per minute across all workers; model requests and tokens per minute are
+    // enforced by the pool's Redis token buckets (LLM_REQUESTS_PER_MINUTE, LLM_TOKENS_PER_MINUTE).
+    limiter: { max: 120, durationMs: MINUTE },
+    // A run is one model call (plus account fallbacks and one corrective retry), each bounded
+    // by LLM_REQUEST_TIMEOUT_MS: failures are retried once, then reported.
+    attempts: 2,
+    timeoutMs: 5 * MINUTE,
+    lockDurationMs: MINUTE,
+    concurrency: 32,
   }),
 ] as const;
