@@ -1,4 +1,4 @@
-import { SendMessageBatchCommand, type Message, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, SendMessageBatchCommand, type Message, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
 import {
   flattenAttributes,
@@ -54,6 +54,15 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
 
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function receiveCount(m: Message): number {
   return Number(m.Attributes?.ApproximateReceiveCount ?? '1') || 1;
 }
@@ -77,6 +86,7 @@ export class Bridge {
   readonly #stop = new AbortController();
   #failures = 0;
   #paused = false;
+  #waiting = 0;
   #lastReceiveAt = 0;
   #startedAt = 0;
   #timers: NodeJS.Timeout[] = [];
@@ -95,7 +105,8 @@ export class Bridge {
         batchSize: o.batchSize,
         waitTimeSeconds: o.waitTimeSeconds,
         visibilityTimeout: o.visibilityTimeoutSeconds,
-        heartbeatInterval: o.heartbeatSeconds,
+        // sqs-consumer needs the heartbeat strictly inside the visibility timeout.
+        heartbeatInterval: Math.max(1, Math.min(o.heartbeatSeconds, Math.floor(o.visibilityTimeoutSeconds / 2))),
         messageAttributeNames: ['All'],
         messageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp', 'ApproximateFirstReceiveTimestamp'],
         strictReturn: true,
@@ -120,12 +131,12 @@ export class Bridge {
   }
 
   /** Liveness for /ready and metrics: when did a ReceiveMessage last succeed. */
-  liveness(): { ok: boolean; lastReceiveAgeMs: number | null; paused: boolean; failures: number } {
+  liveness(): { ok: boolean; lastReceiveAgeMs: number | null; paused: boolean; failures: number; waitingPollers: number } {
     const since = this.#lastReceiveAt || this.#startedAt;
     const age = since ? Date.now() - since : null;
     // A long poll lasts up to waitTimeSeconds; allow three of them (or a slow enqueue) before calling it stuck.
     const limit = (this.#d.options.waitTimeSeconds * 3 + this.#d.options.visibilityTimeoutSeconds) * 1000;
-    return { ok: this.#paused || (age !== null && age < limit), lastReceiveAgeMs: this.#lastReceiveAt ? Date.now() - this.#lastReceiveAt : null, paused: this.#paused, failures: this.#failures };
+    return { ok: this.#paused || (age !== null && age < limit), lastReceiveAgeMs: this.#lastReceiveAt ? Date.now() - this.#lastReceiveAt : null, paused: this.#paused, failures: this.#failures, waitingPollers: this.#waiting };
   }
 
   /** Shutdown phase 1: no new receives (an in-flight long poll is aborted). */
@@ -149,9 +160,43 @@ export class Bridge {
   }
 
   async #beforeReceive(): Promise<void> {
-    // Redis or MySQL failing: back off (capped) instead of spinning on receive → fail → redeliver.
-    if (this.#failures > 0) await sleep(Math.min(100 * 2 ** Math.min(this.#failures, 7), 10_000), this.#stop.signal);
-    while (this.#paused && !this.#stop.signal.aborted) await sleep(500, this.#stop.signal);
+    this.#waiting += 1;
+    try {
+      // After a failed batch, receive nothing until Redis and MySQL answer again: every receive of
+      // a message counts toward the queue's maxReceiveCount, so polling blindly through an outage
+      // would push good messages into the dead-letter queue.
+      let delay = 100;
+      while (this.#failures > 0 && !this.#stop.signal.aborted && !(await this.#dependenciesUp())) {
+        await sleep(delay, this.#stop.signal);
+        delay = Math.min(delay * 2, 5000);
+      }
+      while (this.#paused && !this.#stop.signal.aborted) await sleep(200, this.#stop.signal);
+    } finally {
+      this.#waiting -= 1;
+    }
+  }
+
+  async #dependenciesUp(): Promise<boolean> {
+    try {
+      await withTimeout(Promise.all([this.#d.queues.connection.ping(), this.#d.ledger.ping()]), 2000, 'dependency check');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Put messages back soon (not after the whole visibility timeout) once a batch failed. */
+  async #release(messages: Message[], seconds: number): Promise<void> {
+    try {
+      await this.#d.sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: this.#d.queueUrl,
+          Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: seconds })),
+        }),
+      );
+    } catch {
+      // They come back after the visibility timeout anyway.
+    }
   }
 
   async #checkBackpressure(): Promise<void> {
@@ -220,8 +265,15 @@ export class Bridge {
         const fresh = accepted.filter((a) => !seen.has(a.key));
         const reqs: EnqueueRequest[] = fresh.flatMap((a) => a.routed.jobs.map((j) => ({ name: j.name, data: j.data, jobId: a.jobId, meta: a.meta })));
         if (reqs.length > 0) {
-          await enqueueBulk(this.#d.queues, reqs);
-          await confirmDurable(this.#d.queues.connection, this.#d.durability);
+          // Bounded: BullMQ waits for a reconnect indefinitely; the message must go back to SQS instead.
+          await withTimeout(
+            (async () => {
+              await enqueueBulk(this.#d.queues, reqs);
+              await confirmDurable(this.#d.queues.connection, this.#d.durability);
+            })(),
+            this.#d.options.enqueueTimeoutMs,
+            'Redis did not accept the batch',
+          );
         }
         const now = new Date();
         await this.#d.ledger.record(
@@ -245,6 +297,7 @@ export class Bridge {
         this.#failures += 1;
         metrics.bridgeEnqueueFailures.inc();
         log.warn({ err: (err as Error).message, messages: accepted.length, failures: this.#failures }, 'could not enqueue a batch; leaving it in SQS for redelivery');
+        await this.#release(accepted.map((a) => a.msg), Math.min(30, 2 ** Math.min(this.#failures, 5)));
       }
     }
     metrics.bridgeBatchDuration.observe(Number(process.hrtime.bigint() - t0) / 1e9);

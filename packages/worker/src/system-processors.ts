@@ -1,4 +1,4 @@
-import type { ProcessorMap } from '@fable-jobs/contracts';
+import { PermanentError, RateLimitedError, RetryableError, type ProcessorMap } from '@fable-jobs/contracts';
 import type { EffectsRepo } from '@fable-jobs/db';
 
 /** Resolve after `ms`, or reject as soon as the job is aborted. */
@@ -14,6 +14,12 @@ export function systemProcessors(deps: { effects: EffectsRepo }): ProcessorMap<'
   return {
     'system.noop': async (data, ctx) => {
       if (data.sleepMs) await wait(data.sleepMs, ctx.signal);
+      if (data.fail && ctx.attempt <= (data.failTimes ?? Number.MAX_SAFE_INTEGER)) {
+        const message = `${data.fail} failure requested (attempt ${ctx.attempt})`;
+        if (data.fail === 'permanent') throw new PermanentError(message, { code: 'SYSTEM_REQUESTED_FAILURE' });
+        if (data.fail === 'rate-limited') throw new RateLimitedError(300, message);
+        throw new RetryableError(message, { code: 'SYSTEM_REQUESTED_FAILURE' });
+      }
       return { ok: true };
     },
     'system.effect': async (data, ctx) => {

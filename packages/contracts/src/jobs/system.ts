@@ -11,9 +11,18 @@ export const systemJobs = [
       {
         sleepMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
         note: Type.Optional(Type.String({ maxLength: 1000 })),
+        /** Fail the first `failTimes` attempts (default: every attempt) this way: exercises error mapping. */
+        fail: Type.Optional(Type.Union([Type.Literal('permanent'), Type.Literal('retryable'), Type.Literal('rate-limited')])),
+        failTimes: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+        /** A legacy `jobs.job_key` to keep updated. */
+        key: Type.Optional(Type.String({ minLength: 1, maxLength: 191 })),
+        /** Fair-share key (tests of the fairness mechanism). */
+        tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
       },
       { additionalProperties: false },
     ),
+    legacyKeyField: 'key',
+    fairness: { keyField: 'tenant', maxActivePerKey: 2 },
   }),
   defineJob({
     name: 'system.effect',

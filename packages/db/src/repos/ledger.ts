@@ -24,6 +24,10 @@ export class LedgerRepo {
     this.#knex = knex;
   }
 
+  async ping(): Promise<void> {
+    await this.#knex.raw('SELECT 1');
+  }
+
   /** Keys among `keys` that were already accepted. */
   async findAccepted(keys: readonly string[]): Promise<Set<string>> {
     if (keys.length === 0) return new Set();

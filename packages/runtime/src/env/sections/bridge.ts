@@ -13,6 +13,7 @@ export const bridge = {
   }),
   durabilityReplicas: v.int(['BRIDGE_DURABILITY_REPLICAS'], { default: 1, min: 0, max: 16, doc: 'Replicas that must acknowledge (replicas mode; also used by WAITAOF).' }),
   durabilityTimeoutMs: v.int(['BRIDGE_DURABILITY_TIMEOUT_MS'], { default: 2000, min: 10, doc: 'How long to wait for WAITAOF/WAIT before treating the batch as not durable (not deleted).' }),
+  enqueueTimeoutMs: v.int(['BRIDGE_ENQUEUE_TIMEOUT_MS'], { default: 5000, min: 100, doc: 'A batch whose jobs Redis has not accepted by then is left in SQS (Redis down or stalled).' }),
   maxWaiting: v.int(['BRIDGE_MAX_WAITING'], { default: 50_000, min: 1, doc: 'Backpressure: stop polling while any target queue has more waiting jobs than this.' }),
   ledgerRetentionDays: v.int(['BRIDGE_LEDGER_RETENTION_DAYS'], { default: 21, min: 1, max: 3650, doc: 'Ledger entries older than this are pruned (keep it above the SQS retention period, max 14 days).' }),
 };
