@@ -33,4 +33,7 @@ export const api = {
   bodyLimitBytes: v.int(['API_BODY_LIMIT_BYTES'], { default: 5 * 1024 * 1024, min: 1024, doc: 'Largest accepted request body (413 beyond).' }),
   corsOrigins: v.list(['CORS_ORIGINS'], { default: [], doc: 'Origins allowed by CORS (comma list; empty = no CORS).' }),
   trustProxy: v.bool(['TRUST_PROXY'], { default: false, doc: 'Trust X-Forwarded-* headers (behind a load balancer).' }),
+  userRateLimitMax: v.int(['API_USER_RATE_LIMIT_MAX'], { default: 30, min: 1, doc: 'Requests per user (JWT sub) per window on /v1/f/llmops and /v1/f/aud/gen (Redis store; 429 beyond).' }),
+  userRateLimitWindowMs: v.int(['API_USER_RATE_LIMIT_WINDOW_MS'], { default: 60_000, min: 1000, doc: 'Window of API_USER_RATE_LIMIT_MAX.' }),
+  docsEnabled: v.bool(['API_DOCS_ENABLED'], { default: true, doc: 'Serve the OpenAPI document and UI at /docs.' }),
 };
