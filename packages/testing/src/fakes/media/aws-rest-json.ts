@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One request as the fake received it. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON body (undefined when empty). */
+  body: unknown;
+}
+
+/** An AWS restJson1 error: HTTP status, `x-amzn-ErrorType` and `{"message": ...}` (as the real services send). */
+export interface AwsErrorSpec {
+  status: number;
+  type: string;
+  message: string;
+}
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+}
+
+export type Route = (req: RecordedRequest, params: string[]) => Reply | Promise<Reply>;
+
+export interface RestJsonServer {
+  url: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+export class AwsError extends Error {
+  readonly spec: AwsErrorSpec;
+  constructor(spec: AwsErrorSpec) {
+    super(spec.message);
+    this.spec = spec;
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': randomUUID(), ...extra });
+  res.end(text);
+}
+
+export function sendAwsError(res: ServerResponse, e: AwsErrorSpec): void {
+  send(res, e.status, { message: e.message }, { 'x-amzn-errortype': e.type });
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * A local HTTP server for an AWS restJson1 API: routes by method + path pattern, records every
+ * request, answers unsigned requests with 403 MissingAuthenticationTokenException and route
+ * misses with 404 UnknownOperationException, as API Gateway-fronted AWS services do.
+ */
+export async function startRestJsonServer(routes: ReadonlyArray<[method: string, pattern: RegExp, route: Route]>, before?: (req: RecordedRequest, res: ServerResponse) => boolean): Promise<RestJsonServer> {
+  const requests: RecordedRequest[] = [];
+  const server = createServer(async (req, res) => {
+    try {
+      const raw = await readBody(req);
+      let body: unknown;
+      try {
+        body = raw ? JSON.parse(raw) : undefined;
+      } catch {
+        return sendAwsError(res, { status: 400, type: 'SerializationException', message: 'Request body is not valid JSON' });
+      }
+      const path = new URL(req.url ?? '/', 'http://fake').pathname;
+      const rec: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body };
+      requests.push(rec);
+      if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) {
+        return sendAwsError(res, { status: 403, type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
+      }
+      if (before?.(rec, res)) return;
+      for (const [method, pattern, route] of routes) {
+        const m = method === rec.method ? pattern.exec(path) : null;
+        if (!m) continue;
+        const reply = await route(rec, m.slice(1).map((p) => decodeURIComponent(p)));
+        return send(res, reply.status, reply.body);
+      }
+      sendAwsError(res, { status: 404, type: 'UnknownOperationException', message: `No operation matches ${rec.method} ${path}` });
+    } catch (err) {
+      if (err instanceof AwsError) return sendAwsError(res, err.spec);
+      sendAwsError(res, { status: 500, type: 'InternalServerErrorException', message: (err as Error).message });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
