@@ -92,6 +92,7 @@ export class Lifecycle {
         // Resources close in reverse order of creation (queues before their connection).
         for (const t of [...this.#tasks.close].reverse()) await runTask(t);
       } else await Promise.all(this.#tasks[phase].map(runTask));
+      this.#log.info({ phase, ms: Date.now() - started }, 'shutdown phase complete');
     }
     this.#log.info({ reason, ms: Date.now() - started }, failed ? 'shutdown finished with errors' : 'shutdown complete');
     this.removeSignalHandlers();

@@ -76,7 +76,7 @@ export type WaitState = 'completed' | 'failed';
  * or the timeout passes). Driven by the queue's events; a state already reached counts.
  */
 export async function waitForJob(queue: Queue, jobId: string, state: WaitState, opts: { timeoutMs?: number; connection: Redis }): Promise<Job> {
-  const events = new QueueEvents(queue.name, { connection: opts.connection.duplicate(), prefix: queue.opts.prefix });
+  const events = new QueueEvents(queue.name, { connection: opts.connection.duplicate({ maxRetriesPerRequest: null, commandTimeout: undefined }), prefix: queue.opts.prefix });
   await events.waitUntilReady();
   try {
     return await new Promise<Job>((resolve, reject) => {

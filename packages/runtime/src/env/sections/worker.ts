@@ -37,7 +37,7 @@ function parseOverrides(raw: string): Record<string, JobOverride> {
 export const worker = {
   pools: v.list(['WORKER_POOLS'], { default: ['all'], doc: 'Pools this worker process runs (comma list of system, media, analytics, integrations, llm, or all).' }),
   jobOverrides: v.custom(['JOB_OVERRIDES'], { default: {}, describe: () => '{}', doc: 'Per-job overrides of the catalogue, JSON: {"<job>":{"concurrency","attempts","lockDurationMs","timeoutMs","backoffMs","limiter"}}.' }, parseOverrides),
-  stalledIntervalMs: v.int(['WORKER_STALLED_INTERVAL_MS'], { default: 30_000, min: 1000, doc: 'How often workers look for jobs whose lock expired (a crashed worker) and hand them on.' }),
+  stalledIntervalMs: v.int(['WORKER_STALLED_INTERVAL_MS'], { default: 30_000, min: 100, doc: 'How often workers look for jobs whose lock expired (a crashed worker) and hand them on.' }),
   maxStalledCount: v.int(['WORKER_MAX_STALLED_COUNT'], { default: 2, min: 0, doc: 'A job that stalls more often than this fails (JOB_STALLED).' }),
   statusFlushMs: v.int(['WORKER_STATUS_FLUSH_MS'], { default: 200, min: 1, max: 60_000, doc: 'Job-run records are written to MySQL in batches at this interval.' }),
 };

@@ -1,0 +1,160 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EffectsRepo, JobRunsRepo, LegacyJobsRepo, ProcessingStatus } from '@fable-jobs/db';
+import { PoolRunner, QueueSet, StatusRecorder, enqueue, InvalidJobDataError } from '@fable-jobs/queue';
+import { Scrubber, type JobOverride } from '@fable-jobs/runtime';
+import { createHarness, until, waitForJob, type Harness } from '@fable-jobs/testing';
+import { systemProcessors } from '../src/index.ts';
+
+let h: Harness;
+let queues: QueueSet;
+let runner: PoolRunner;
+let status: StatusRecorder;
+
+async function start(overrides: Record<string, JobOverride> = {}, processors = systemProcessors({ effects: new EffectsRepo(h.mysql) })) {
+  queues = new QueueSet({ connection: h.producer, prefix: h.prefix, overrides });
+  status = new StatusRecorder(new JobRunsRepo(h.mysql), h.log, { intervalMs: 20 });
+  runner = new PoolRunner({ connection: h.worker, queues, log: h.log, metrics: h.metrics, legacyJobs: new LegacyJobsRepo(h.mysql), status, scrubber: new Scrubber(['canary-secret-value']) }).add('system', processors);
+  await runner.start();
+}
+
+beforeEach(async () => {
+  h = await createHarness();
+});
+afterEach(async () => {
+  await runner?.forceClose();
+  await status?.close();
+  await queues?.close();
+  await h.close();
+});
+
+const legacyRow = async (key: string) => h.mysql('jobs').where({ job_key: key }).first();
+const newKey = () => `legacy-${h.prefix}-${Math.random().toString(36).slice(2)}`;
+
+describe('worker runner', () => {
+  it('moves the legacy jobs row Touched → InProcess → Processed with info, and records the run', async () => {
+    await start();
+    const key = newKey();
+    await h.mysql('jobs').insert({ job_type: 'TRANSCODE_VIDEO', job_key: key, processing_status: ProcessingStatus.Touched });
+    const job = await enqueue(queues, { name: 'system.noop', data: { key, sleepMs: 400, note: 'n' }, jobId: 'row-1', meta: { source: 'test', messageId: 'm-1' } });
+    await until(async () => (await legacyRow(key))?.processing_status === ProcessingStatus.InProcess, { what: 'InProcess' });
+    await waitForJob(queues.get('system.noop'), job.id ?? '', 'completed', { connection: h.producer });
+    const row = await legacyRow(key);
+    expect(row.processing_status).toBe(ProcessingStatus.Processed);
+    expect(typeof row.info === 'string' ? JSON.parse(row.info) : row.info).toEqual({ key, sleepMs: 400, note: 'n', ok: true });
+    expect(row.failure_reason).toBeNull();
+    await status.flush();
+    expect(await new JobRunsRepo(h.mysql).get('system.noop', 'row-1')).toMatchObject({ state: 'completed', attempts: 1, message_id: 'm-1', source: 'test', legacy_key: key });
+  });
+
+  it('a permanent failure fails at once: no retries, the row Failed with a readable reason', async () => {
+    await start();
+    const key = newKey();
+    await h.mysql('jobs').insert({ job_type: 'X', job_key: key, processing_status: 1 });
+    const job = await enqueue(queues, { name: 'system.noop', data: { key, fail: 'permanent' }, jobId: 'perm-1' });
+    const failed = await waitForJob(queues.get('system.noop'), job.id ?? '', 'failed', { connection: h.producer });
+    expect(failed.attemptsMade).toBe(1);
+    expect(failed.failedReason).toBe('SYSTEM_REQUESTED_FAILURE: permanent failure requested (attempt 1)');
+    expect(await legacyRow(key)).toMatchObject({ processing_status: ProcessingStatus.Failed, failure_reason: 'SYSTEM_REQUESTED_FAILURE: permanent failure requested (attempt 1)' });
+  });
+
+  it('a retryable failure is retried with backoff and can then succeed', async () => {
+    await start({ 'system.noop': { backoffMs: 20 } });
+    const job = await enqueue(queues, { name: 'system.noop', data: { fail: 'retryable', failTimes: 2 }, jobId: 'retry-1' });
+    const done = await waitForJob(queues.get('system.noop'), job.id ?? '', 'completed', { connection: h.producer });
+    expect(done.attemptsMade).toBe(3);
+    expect(await h.metrics.registry.getSingleMetricAsString('fable_jobs_retried_total')).toMatch(/queue="system.noop".* 2/);
+  });
+
+  it('retries run out: failed after the configured attempts, the row Failed', async () => {
+    await start({ 'system.noop': { backoffMs: 10, attempts: 2 } });
+    const key = newKey();
+    await h.mysql('jobs').insert({ job_type: 'X', job_key: key, processing_status: 1 });
+    const job = await enqueue(queues, { name: 'system.noop', data: { key, fail: 'retryable' }, jobId: 'retry-2' });
+    const failed = await waitForJob(queues.get('system.noop'), job.id ?? '', 'failed', { connection: h.producer });
+    expect(failed.attemptsMade).toBe(2);
+    expect((await legacyRow(key)).failure_reason).toBe('SYSTEM_REQUESTED_FAILURE: retryable failure requested (attempt 2)');
+  });
+
+  it('invalid job data is refused at enqueue, and fails without retries when it reaches a worker', async () => {
+    await start();
+    await expect(enqueue(queues, { name: 'system.noop', data: { sleepMs: -5 } })).rejects.toBeInstanceOf(InvalidJobDataError);
+    const raw = await queues.get('system.noop').add('system.noop', { sleepMs: 'soon' }, { jobId: 'bad-data' });
+    const failed = await waitForJob(queues.get('system.noop'), raw.id ?? '', 'failed', { connection: h.producer });
+    expect(failed.attemptsMade).toBe(1);
+    expect(failed.failedReason).toMatch(/^JOB_INVALID_DATA: system.noop: \/sleepMs: must be integer/);
+  });
+
+  it('a rate-limited job pauses its queue without using an attempt', async () => {
+    const calls: number[] = [];
+    const base = systemProcessors({ effects: new EffectsRepo(h.mysql) });
+    await start({}, {
+      ...base,
+      'system.noop': async (data, ctx) => {
+        calls.push(Date.now());
+        if (calls.length === 1) return base['system.noop']({ ...data, fail: 'rate-limited' }, ctx);
+        return { calls: calls.length };
+      },
+    });
+    const job = await enqueue(queues, { name: 'system.noop', data: {}, jobId: 'rl-1' });
+    const done = await waitForJob(queues.get('system.noop'), job.id ?? '', 'completed', { connection: h.producer });
+    expect(done.returnvalue).toEqual({ calls: 2 });
+    expect(done.attemptsMade).toBe(1);
+    // The queue paused for the provider's Retry-After (300 ms) before trying again.
+    expect((calls[1] ?? 0) - (calls[0] ?? 0)).toBeGreaterThanOrEqual(250);
+  });
+
+  it('a run past its timeout is aborted and fails with JOB_TIMEOUT', async () => {
+    await start({ 'system.noop': { timeoutMs: 200, attempts: 1 } });
+    const job = await enqueue(queues, { name: 'system.noop', data: { sleepMs: 60_000 }, jobId: 'slow-1' });
+    const failed = await waitForJob(queues.get('system.noop'), job.id ?? '', 'failed', { connection: h.producer });
+    expect(failed.failedReason).toBe('JOB_TIMEOUT: the run took longer than 200 ms and was aborted');
+    expect((failed.finishedOn ?? 0) - (failed.processedOn ?? 0)).toBeLessThan(5000);
+  });
+
+  it('secrets in error messages never reach Redis or MySQL', async () => {
+    const base = systemProcessors({ effects: new EffectsRepo(h.mysql) });
+    await start({ 'system.noop': { attempts: 1 } }, {
+      ...base,
+      'system.noop': async () => {
+        throw new Error('upstream said: bad key canary-secret-value');
+      },
+    });
+    const job = await enqueue(queues, { name: 'system.noop', data: {}, jobId: 'secret-1' });
+    const failed = await waitForJob(queues.get('system.noop'), job.id ?? '', 'failed', { connection: h.producer });
+    expect(failed.failedReason).toBe('JOB_RETRYABLE: upstream said: bad key [REDACTED]');
+    expect(JSON.stringify(failed.stacktrace)).not.toContain('canary-secret-value');
+    await status.flush();
+    expect((await new JobRunsRepo(h.mysql).get('system.noop', 'secret-1'))?.['error']).toBe('JOB_RETRYABLE: upstream said: bad key [REDACTED]');
+  });
+
+  it('fair share: a flood of one tenant does not starve another, and each tenant runs at most 2 at once', async () => {
+    const active = new Map<string, number>();
+    const peak = new Map<string, number>();
+    const startedAt = new Map<string, number>();
+    const base = systemProcessors({ effects: new EffectsRepo(h.mysql) });
+    await start({}, {
+      ...base,
+      'system.noop': async (data, ctx) => {
+        const t = data.tenant ?? '-';
+        active.set(t, (active.get(t) ?? 0) + 1);
+        peak.set(t, Math.max(peak.get(t) ?? 0, active.get(t) ?? 0));
+        startedAt.set(ctx.jobId, Date.now());
+        try {
+          return await base['system.noop'](data, ctx);
+        } finally {
+          active.set(t, (active.get(t) ?? 0) - 1);
+        }
+      },
+    });
+    const queue = queues.get('system.noop');
+    await Promise.all(Array.from({ length: 10 }, (_, b) => Promise.all(Array.from({ length: 50 }, (_, i) => enqueue(queues, { name: 'system.noop', data: { tenant: 'A', sleepMs: 100 }, jobId: `a-${b}-${i}` })))));
+    await until(async () => (active.get('A') ?? 0) > 0, { what: 'A running' });
+    const enqueuedB = Date.now();
+    await enqueue(queues, { name: 'system.noop', data: { tenant: 'B' }, jobId: 'b-1' });
+    await waitForJob(queue, 'b-1', 'completed', { connection: h.producer });
+    const waitedMs = (startedAt.get('b-1') ?? Infinity) - enqueuedB;
+    expect(waitedMs).toBeLessThan(2000);
+    expect(peak.get('A')).toBe(2);
+    expect(await queue.getWaitingCount() + (await queue.getPrioritizedCount()) + (await queue.getDelayedCount())).toBeGreaterThan(300);
+  });
+});
