@@ -6,3 +6,4 @@ export * from './queues.ts';
 export * from './runner.ts';
 export * from './status-recorder.ts';
 export * from './fairness.ts';
+export * from './schedules.ts';
