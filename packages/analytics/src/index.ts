@@ -1,6 +1,15 @@
-import { PermanentError, type ProcessorMap } from '@fable-jobs/contracts';
-import type { Knex } from '@fable-jobs/db';
+import type { AnalyticsKind, ProcessorMap } from '@fable-jobs/contracts';
+import { postgresKnex, type Knex } from '@fable-jobs/db';
 import type { Config, Logger, Metrics } from '@fable-jobs/runtime';
+import { KindRunner } from './kind-runner.ts';
+import { analyticsSchedules, type AnalyticsSchedule } from './schedules.ts';
+import { analyticsSettings, type AnalyticsSettings } from './settings.ts';
+
+export { ANALYTICS_ERROR_CODES, type AnalyticsErrorCode } from './error-codes.ts';
+export { KINDS, isAnalyticsKind, type KindSpec } from './kinds.ts';
+export { KindRunner, type AnalyticsPayload, type RunOutcome } from './kind-runner.ts';
+export { analyticsSchedules, type AnalyticsSchedule } from './schedules.ts';
+export { analyticsSettings, type AnalyticsSettings, type KindSettings } from './settings.ts';
 
 export interface AnalyticsDeps {
   config: Config;
@@ -10,19 +19,35 @@ export interface AnalyticsDeps {
   metrics: Metrics;
 }
 
-// Placeholder until the analytics pool lands: every job fails permanently with a clear code.
-const notBuilt = async (): Promise<never> => {
-  throw new PermanentError('the analytics pool is not built yet', { code: 'JOB_NOT_IMPLEMENTED' });
-};
+export interface AnalyticsPool {
+  processors: ProcessorMap<'analytics'>;
+  /** Every kind's schedule; pass to `upsertSchedules` when the pool starts. */
+  schedules: AnalyticsSchedule[];
+  settings: AnalyticsSettings;
+  /** The pool's own PostgreSQL connection (its role and pool size). */
+  knex: Knex;
+  close(): Promise<void>;
+}
 
-/** Processors of the analytics pool. */
-export function createAnalyticsProcessors(_deps: AnalyticsDeps): ProcessorMap<'analytics'> {
+/** The analytics pool: its processors, its schedules and its own PostgreSQL pool (close it at shutdown). */
+export function createAnalytics(deps: AnalyticsDeps): AnalyticsPool {
+  const settings = analyticsSettings(deps.config);
+  const knex = postgresKnex(settings.db, { applicationName: 'fable-jobs:analytics' });
+  const runner = new KindRunner({ knex, settings, log: deps.log });
+  const run = (kind: AnalyticsKind) => (data: { kind: string; trigger?: 'sqs' | 'schedule' | 'operator' }, ctx: Parameters<KindRunner['run']>[2]) =>
+    runner.run(kind, data, ctx);
   return {
-    'analytics.refresh-entity-metrics': notBuilt,
-    'analytics.refresh-daily-entity-metrics': notBuilt,
-    'analytics.calculate-entity-sub-entity-metrics': notBuilt,
-    'analytics.update-house-lead': notBuilt,
-    'analytics.calculate-house-lead-metrics': notBuilt,
-    'analytics.activity-dt-data-truncate': notBuilt,
+    processors: {
+      'analytics.refresh-entity-metrics': run('REFRESH_ENTITY_METRICS_MATERIALIZED_VIEW'),
+      'analytics.refresh-daily-entity-metrics': run('REFRESH_DAILY_ENTITY_METRICS'),
+      'analytics.calculate-entity-sub-entity-metrics': run('CALCULATE_ENTITY_SUB_ENTITY_METRICS'),
+      'analytics.update-house-lead': run('UPDATE_HOUSE_LEAD'),
+      'analytics.calculate-house-lead-metrics': run('CALCULATE_HOUSE_LEAD_METRICS'),
+      'analytics.activity-dt-data-truncate': run('ACTIVITY_DT_DATA_TRUNCATE'),
+    },
+    schedules: analyticsSchedules(settings),
+    settings,
+    knex,
+    close: () => knex.destroy(),
   };
 }
