@@ -1,10 +1,10 @@
 import type { Pool } from '@fable-jobs/contracts';
-import { createAnalyticsProcessors } from '@fable-jobs/analytics';
+import { createAnalytics } from '@fable-jobs/analytics';
 import { EffectsRepo, JobRunsRepo, LegacyJobsRepo, type Knex } from '@fable-jobs/db';
 import { createIntegrationsProcessors } from '@fable-jobs/integrations';
 import { createLlmProcessors } from '@fable-jobs/llm';
 import { createMediaProcessors } from '@fable-jobs/media';
-import { PoolRunner, StatusRecorder, type QueueSet } from '@fable-jobs/queue';
+import { PoolRunner, StatusRecorder, upsertSchedules, type QueueSet } from '@fable-jobs/queue';
 import type { Config, Lifecycle, Logger, Metrics, Scrubber } from '@fable-jobs/runtime';
 import type { Redis } from 'ioredis';
 import { systemProcessors } from './system-processors.ts';
@@ -51,9 +51,14 @@ export async function startWorker(ctx: WorkerContext, pools: readonly Pool[]): P
       case 'media':
         runner.add('media', createMediaProcessors(domain));
         break;
-      case 'analytics':
-        runner.add('analytics', createAnalyticsProcessors(domain));
+      case 'analytics': {
+        const analytics = createAnalytics(domain);
+        ctx.lifecycle.on('close', 'analytics postgres pool', () => analytics.close());
+        runner.add('analytics', analytics.processors);
+        // Every replica upserts the same schedulers (one per kind, by id): still one of each.
+        log.info({ schedules: await upsertSchedules(ctx.queues, analytics.schedules) }, 'analytics schedules in place');
         break;
+      }
       case 'integrations':
         runner.add('integrations', createIntegrationsProcessors(domain));
         break;
