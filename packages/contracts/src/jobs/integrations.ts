@@ -1,6 +1,8 @@
 import Type from 'typebox';
 import { defineJob } from '../job-definition.ts';
 
+const SECOND = 1000;
+
 const Str = (max = 1024) => Type.String({ maxLength: max });
 const Fields = Type.Record(Type.String({ maxLength: 128 }), Str(4096));
 
@@ -27,6 +29,8 @@ export const integrationsJobs = [
     pool: 'integrations',
     description: 'Post an NF event (signup, ebook download) to the Slack incoming webhook.',
     schema: Type.Object({ eventName: Str(128), fields: Fields }, { additionalProperties: false }),
+    // Slack: about one message per second per incoming webhook.
+    limiter: { max: 1, durationMs: SECOND },
   }),
   defineJob({
     name: 'integrations.mailchimp-upsert',
@@ -36,21 +40,29 @@ export const integrationsJobs = [
       { email: Type.String({ minLength: 3, maxLength: 320 }), firstName: Type.Optional(Str(256)), lastName: Type.Optional(Str(256)) },
       { additionalProperties: false },
     ),
+    // Two calls per job (member upsert, tags); Mailchimp allows 10 simultaneous connections per key.
+    concurrency: 5,
+    limiter: { max: 10, durationMs: SECOND },
   }),
   defineJob({
     name: 'integrations.cobalt-linked-account',
     pool: 'integrations',
     description: 'Create the Cobalt linked account for a new org (an existing one counts as success).',
     schema: Type.Object({ orgId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+    limiter: { max: 10, durationMs: SECOND },
   }),
   defineJob({
     name: 'integrations.tenant-webhook',
     pool: 'integrations',
     description: 'Deliver a RUN_INTEGRATION event to the tenant webhook (Fable template or Zapier), SSRF-safe and signed.',
     schema: Type.Object(
-      { integrationId: Type.String({ minLength: 1, maxLength: 64 }), event: Str(128), eventPayload: Type.Unknown() },
+      // The main API server's tenant integration id (numeric).
+      { integrationId: Type.String({ pattern: '^[0-9]{1,18}$' }), event: Str(128), eventPayload: Type.Unknown() },
       { additionalProperties: false },
     ),
+    // I/O bound: many deliveries in flight per worker; one tenant never holds more than 5 of them.
+    concurrency: 50,
+    fairness: { keyField: 'integrationId', maxActivePerKey: 5 },
   }),
   defineJob({
     name: 'integrations.smartlead-lead',
@@ -63,20 +75,25 @@ export const integrationsJobs = [
         lastName: Type.Optional(Str(256)),
         subs: Type.Optional(Str(256)),
       },
+      // email and firstName are checked by the processor, so a gap fails the job with a reason on the dashboard.
       { additionalProperties: false },
     ),
+    // SmartLead allows 10 requests per 2 s per key; a job makes two (campaign check, add lead).
+    limiter: { max: 5, durationMs: 2 * SECOND },
   }),
   defineJob({
     name: 'integrations.cobalt-contact-refresh',
     pool: 'integrations',
     description: 'Cobalt webhook event REFRESH_CONTACT_PROPERTIES for a lead (lastActiveAt at UTC midnight).',
     schema: LeadActivity,
+    limiter: { max: 10, durationMs: SECOND },
   }),
   defineJob({
     name: 'integrations.cobalt-demo-activity',
     pool: 'integrations',
     description: 'Cobalt webhook event ACTIVITY_ON_DEMO for a lead.',
     schema: LeadActivity,
+    limiter: { max: 10, durationMs: SECOND },
   }),
   defineJob({
     name: 'integrations.plan-change',
