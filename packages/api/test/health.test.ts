@@ -1,0 +1,57 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { QueueSet, enqueue, registerQueueGauges } from '@fable-jobs/queue';
+import { Health } from '@fable-jobs/runtime';
+import { createHarness, type Harness } from '@fable-jobs/testing';
+import { buildApp } from '../src/index.ts';
+
+let h: Harness;
+let app: FastifyInstance;
+let queues: QueueSet;
+let health: Health;
+
+beforeEach(async () => {
+  h = await createHarness();
+  queues = new QueueSet({ connection: h.producer, prefix: h.prefix });
+  health = new Health().add('redis', async () => ({ ok: (await h.producer.ping()) === 'PONG' }));
+  registerQueueGauges(h.metrics, queues);
+  app = await buildApp({ config: h.config, log: h.log, metrics: h.metrics, health, queues });
+});
+afterEach(async () => {
+  await app.close();
+  await queues.close();
+  await h.close();
+});
+
+describe('operational routes', () => {
+  it('GET /health answers like the old service', async () => {
+    const res = await app.inject({ method: 'GET', url: '/health' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'up' });
+  });
+
+  it('GET /ready reports each dependency and turns 503 when one fails', async () => {
+    expect((await app.inject({ method: 'GET', url: '/ready' })).json()).toEqual({ ok: true, checks: { redis: { ok: true } } });
+    health.add('postgres', async () => {
+      throw new Error('connection refused');
+    });
+    const res = await app.inject({ method: 'GET', url: '/ready' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().checks.postgres).toEqual({ ok: false, detail: 'connection refused' });
+  });
+
+  it('GET /metrics exposes queue depth per state and the oldest waiting age', async () => {
+    await enqueue(queues, { name: 'system.noop', data: {}, jobId: 'm-1' });
+    const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(text).toMatch(/fable_queue_jobs\{queue="system.noop",state="waiting"\} 1/);
+    expect(text).toMatch(/fable_queue_jobs\{queue="media.transcode-video",state="failed"\} 0/);
+    expect(text).toMatch(/fable_queue_oldest_waiting_age_seconds\{queue="system.noop"\} \d/);
+    expect(text).toContain('# TYPE fable_jobs_failed_total counter');
+  });
+
+  it('unknown routes get the ApiResp failure envelope', async () => {
+    const res = await app.inject({ method: 'GET', url: '/nope' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ status: 'Failure', data: { err: 'no route GET /nope', errCode: 'NOT_FOUND' } });
+  });
+});
