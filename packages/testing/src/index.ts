@@ -6,3 +6,4 @@ export * from './fakes/media.ts';
 export * from './fakes/analytics.ts';
 export * from './fakes/integrations.ts';
 export * from './fakes/llm.ts';
+export * from './process.ts';

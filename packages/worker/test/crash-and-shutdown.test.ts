@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EffectsRepo } from '@fable-jobs/db';
 import { PoolRunner, QueueSet, enqueue } from '@fable-jobs/queue';
-import { createHarness, until, waitForJob, type Harness } from '@fable-jobs/testing';
+import { createHarness, spawnCli, until, waitForJob, type Harness, type Proc } from '@fable-jobs/testing';
 import { systemProcessors } from '../src/index.ts';
-import { spawnCli, type Proc } from './spawn.ts';
+
 
 let h: Harness;
 let proc: Proc | undefined;

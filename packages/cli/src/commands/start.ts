@@ -32,9 +32,10 @@ export async function startAll(ctx: Context): Promise<void> {
   sqs.destroy();
   await startPools(ctx, POOLS);
   await startBridge(ctx, urls);
-  await startApi(ctx);
+  const app = await startApi(ctx);
 
-  const api = `http://127.0.0.1:${config.api.port}`;
+  const address = app.server.address();
+  const api = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : config.api.port}`;
   const admin = config.api.dashboardUsers.find((u) => u.role === 'admin');
   const lines = [
     '',

@@ -1,0 +1,55 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '@fable-jobs/runtime';
+import { LedgerRepo, LegacyJobsRepo, MYSQL_MIGRATIONS, POSTGRES_MIGRATIONS, migrateAll, migrationStatus, mysqlKnex, postgresKnex, ProcessingStatus } from '../src/index.ts';
+
+const { config } = loadConfig({ DB_DB: 'fable_jobs_test', ANALYTICS_DB_NAME: 'fable_analytics_test' });
+const mysql = mysqlKnex(config.mysql);
+afterAll(() => mysql.destroy());
+const unique = () => `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+
+describe('migrations', () => {
+  it('are idempotent and leave nothing pending', async () => {
+    const again = await migrateAll(config, { createDatabases: false });
+    expect(again).toEqual({ mysql: [], postgres: [] });
+    expect((await migrationStatus(mysql, MYSQL_MIGRATIONS)).pending).toEqual([]);
+    const pg = postgresKnex(config.postgres);
+    try {
+      expect((await migrationStatus(pg, POSTGRES_MIGRATIONS)).pending).toEqual([]);
+    } finally {
+      await pg.destroy();
+    }
+  });
+});
+
+describe('LegacyJobsRepo', () => {
+  it('updates rows by job_key and only those; a missing key is reported, not created', async () => {
+    const repo = new LegacyJobsRepo(mysql);
+    const key = `k-${unique()}`;
+    await mysql('jobs').insert({ job_type: 'TRANSCODE_AUDIO', job_key: key, processing_status: ProcessingStatus.Touched });
+    expect(await repo.markInProcess(key)).toBe(true);
+    expect((await repo.get(key))?.processing_status).toBe(2);
+    expect(await repo.markProcessed(key, { meta: { engine: 'ffmpeg' }, duration: '42s' })).toBe(true);
+    expect(await repo.get(key)).toMatchObject({ processing_status: 3, failure_reason: null, info: { meta: { engine: 'ffmpeg' }, duration: '42s' } });
+    expect(await repo.markFailed(key, 'x'.repeat(5000))).toBe(true);
+    expect((await repo.get(key))?.failure_reason).toHaveLength(4000);
+    expect(await repo.markInProcess(`missing-${unique()}`)).toBe(false);
+    expect(await repo.get(`missing-${unique()}`)).toBeUndefined();
+  });
+});
+
+describe('LedgerRepo', () => {
+  it('keeps an accepted key accepted, counts receives, and prunes old entries', async () => {
+    const repo = new LedgerRepo(mysql);
+    const key = `idem:${unique()}`;
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    await repo.record([{ key, messageId: 'm1', messageType: 'NF', status: 'accepted', jobs: [{ queue: 'q', jobId: 'j' }], seenAt: old }]);
+    await repo.record([{ key, messageId: 'm2', status: 'dead-lettered', errorCode: 'X', reason: 'r', seenAt: old }]);
+    expect(await repo.get(key)).toMatchObject({ status: 'accepted', message_id: 'm1', receive_count: 2, error_code: null, jobs: [{ queue: 'q', jobId: 'j' }] });
+    expect(await repo.findAccepted([key, `other-${unique()}`])).toEqual(new Set([key]));
+    const fresh = `fresh:${unique()}`;
+    await repo.record([{ key: fresh, messageId: 'm3', status: 'accepted', seenAt: new Date() }]);
+    expect(await repo.prune(new Date(Date.now() - 30 * 86_400_000))).toBeGreaterThanOrEqual(1);
+    expect(await repo.get(key)).toBeUndefined();
+    expect(await repo.get(fresh)).toBeDefined();
+  });
+});
