@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import { defineJob } from '../job-definition.ts';
-import { LLM_OPERATIONS } from '../llm/operations.ts';
+import { LLM_OPERATION_NAMES } from '../llm/operations.ts';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -19,7 +19,7 @@ export const llmJobs = [
     schema: Type.Object(
       {
         runId: Type.String({ pattern: '^[A-Za-z0-9-]{8,64}$' }),
-        type: Type.Union(Object.keys(LLM_OPERATIONS).map((op) => Type.Literal(op))),
+        type: Type.Enum(LLM_OPERATION_NAMES, { type: 'string' }),
       },
       { additionalProperties: false },
     ),

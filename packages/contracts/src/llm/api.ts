@@ -31,7 +31,7 @@ export const UserPayload = Type.Object(
     module_recommendations: Field(20_000, 'Modules recommended earlier.'),
     change_type: Field(64, 'Kind of change requested, e.g. single-annotation.'),
     requested_change: Field(10_000, 'The change the user asked for.'),
-    usecase: Type.Optional(Type.Union(USECASES.map((u) => Type.Literal(u)))),
+    usecase: Type.Optional(Type.Enum(USECASES, { type: 'string' })),
     totalBatch: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
     refsForMMV: Type.Optional(Type.Array(RefForMmv, { maxItems: 100 })),
   },
@@ -70,7 +70,7 @@ export const LlmJobStatus = Type.Object({
   status: Type.Literal('Success'),
   data: Type.Object({
     jobId: Type.String(),
-    state: Type.Union(LLM_JOB_STATES.map((s) => Type.Literal(s))),
+    state: Type.Enum(LLM_JOB_STATES, { type: 'string' }),
     result: Type.Union([AssistantMessage, Type.Null()]),
     error: Type.Union([Type.Object({ err: Type.String(), errCode: Type.String() }), Type.Null()]),
   }),

@@ -22,6 +22,7 @@ export const LLM_OPERATIONS = {
 } as const satisfies Record<string, { tools: Partial<Record<Usecase | 'default', LlmToolName>>; images: 'required' | 'optional' | 'none' }>;
 
 export type LlmOperation = keyof typeof LLM_OPERATIONS;
+export const LLM_OPERATION_NAMES = Object.keys(LLM_OPERATIONS) as LlmOperation[];
 
 export function isLlmOperation(type: string): type is LlmOperation {
   return Object.hasOwn(LLM_OPERATIONS, type);

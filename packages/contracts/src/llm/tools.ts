@@ -1,4 +1,5 @@
 import Type, { type Static, type TSchema } from 'typebox';
+import { Compile, type Validator } from 'typebox/compile';
 
 /**
  * Input schemas of the tools the model must call, one per answer shape. They are the single
@@ -14,7 +15,7 @@ export const ScreenId = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ 
 });
 
 export const DEMO_CATEGORIES = ['marketing', 'product', 'step-by-step', 'na'] as const;
-const Category = (description: string) => Type.Union(DEMO_CATEGORIES.map((c) => Type.Literal(c)), { description });
+const Category = (description: string) => Type.Enum(DEMO_CATEGORIES, { type: 'string', description });
 
 export const CreateGuidesRouterInput = Type.Object(
   {
@@ -46,7 +47,8 @@ export const SbsGuide = Type.Object(
   {
     text: Type.Optional(Text(600, 'The instruction shown on this screen.')),
     screenId: ScreenId,
-    guideType: Type.Union([Type.Literal('cover'), Type.Literal('element')], {
+    guideType: Type.Enum(['cover', 'element'] as const, {
+      type: 'string',
       description: '"cover": a full-screen card (intro, section start); "element": anchored to the element the user acts on.',
     }),
     skip: Type.Boolean({ description: 'True when the screen needs no guide.' }),
@@ -135,7 +137,7 @@ export const UpdateDemoContentInput = Type.Object(
 export const ROOT_SKILLS = ['na', 'update_demo_content', 'update_annotation_content', 'update_theme'] as const;
 export const RootRouterInput = Type.Object(
   {
-    skill: Type.Union(ROOT_SKILLS.map((s) => Type.Literal(s)), { description: 'The skill that can carry out the request; "na" when none can.' }),
+    skill: Type.Enum(ROOT_SKILLS, { type: 'string', description: 'The skill that can carry out the request; "na" when none can.' }),
     notSupportedMessage: Type.String({
       maxLength: 600,
       description: 'When skill is "na": a short, friendly reply saying what is not possible and what is; otherwise "".',
@@ -172,3 +174,22 @@ export const LLM_TOOLS = {
 
 export type LlmToolName = keyof typeof LLM_TOOLS;
 export type ToolInput<N extends LlmToolName> = Static<(typeof LLM_TOOLS)[N]['schema']>;
+
+const toolValidators = new Map<LlmToolName, Validator>();
+
+/** Check a value against a tool's input schema: undefined when valid, else up to `max` `path: problem` lines. */
+export function toolInputProblems(name: LlmToolName, value: unknown, max = 5): string | undefined {
+  let v = toolValidators.get(name);
+  if (!v) {
+    v = Compile(LLM_TOOLS[name].schema);
+    toolValidators.set(name, v);
+  }
+  if (v.Check(value)) return undefined;
+  const lines = new Set<string>();
+  for (const e of v.Errors(value)) {
+    if (e.keyword === 'boolean') continue; // "schema is false": repeated by the more useful error
+    lines.add(`${e.instancePath || '/'}: ${e.message}`);
+    if (lines.size >= max) break;
+  }
+  return [...lines].join('; ') || 'does not match the schema';
+}

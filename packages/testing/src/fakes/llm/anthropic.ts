@@ -189,6 +189,7 @@ function validate(b: MessagesRequestBody): string | undefined {
 /** A minimal value satisfying a JSON Schema (the subset TypeBox emits for the tool schemas). */
 export function sampleFromSchema(schema: Record<string, unknown>): unknown {
   if ('const' in schema) return schema['const'];
+  if (Array.isArray(schema['enum'])) return schema['enum'][0];
   const anyOf = schema['anyOf'] as Array<Record<string, unknown>> | undefined;
   if (anyOf?.[0]) return sampleFromSchema(anyOf[0]);
   switch (schema['type']) {
