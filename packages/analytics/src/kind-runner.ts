@@ -8,6 +8,7 @@ import type { AnalyticsSettings } from './settings.ts';
 
 /** First key of the two-key advisory locks of analytics runs ("AL"); the second is hashtext(kind). */
 const LOCK_CLASS = 0x414c;
+const CLIENT_CHECK_MS = 2000;
 
 export interface AnalyticsPayload {
   kind: string;
@@ -62,6 +63,9 @@ export class KindRunner {
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     let locked = false;
     try {
+      step = 'prepare the session';
+      // PostgreSQL >= 14 then ends a run whose client died (e.g. a crashed worker) even mid-statement, which frees its lock.
+      await q("SELECT set_config('client_connection_check_interval', ?, false) WHERE current_setting('server_version_num')::int >= 140000", [String(CLIENT_CHECK_MS)]);
       step = 'take the run lock';
       const [lock] = await q('SELECT pg_try_advisory_lock(?, hashtext(?)) AS ok', [LOCK_CLASS, kind]);
       locked = lock?.['ok'] === true;

@@ -139,6 +139,7 @@ export interface RunRow {
   duration_ms: number | null;
 }
 
-export function runsOf(h: Harness, kind: AnalyticsKind): Promise<RunRow[]> {
+/** The run records of a kind (any string: rejected kinds are recorded under the name they came with). */
+export function runsOf(h: Harness, kind: AnalyticsKind | (string & {})): Promise<RunRow[]> {
   return rows<RunRow>(h, 'SELECT id::int, kind, job_key, trigger, attempt, status, low_watermark, high_watermark, result, error_code, failure_reason, failure_stack, will_retry, db_role, duration_ms FROM al.job_runs WHERE kind = ? ORDER BY id', [kind]);
 }
