@@ -40,8 +40,8 @@ export async function upsertSchedules(queues: QueueSet, schedules: readonly Sche
     schedules.map(async (s): Promise<ScheduleResult> => {
       const queue = queues.get(s.job);
       if (s.cron === null) return { job: s.job, action: (await queue.removeJobScheduler(s.job)) ? 'removed' : 'absent' };
-      const next = await queue.upsertJobScheduler(s.job, { pattern: s.cron, tz: s.tz }, { name: s.job, data: { ...s.data, [META_KEY]: meta } });
-      return { job: s.job, action: 'upserted', nextAt: next ? next.timestamp + (next.opts.delay ?? 0) : undefined };
+      await queue.upsertJobScheduler(s.job, { pattern: s.cron, tz: s.tz }, { name: s.job, data: { ...s.data, [META_KEY]: meta } });
+      return { job: s.job, action: 'upserted', nextAt: (await queue.getJobScheduler(s.job))?.next };
     }),
   );
 }
