@@ -13,10 +13,11 @@ function escapeMrkdwn(s: string): string {
 
 /**
  * The notification the old service posted: a mrkdwn code block with the event name, each
- * payload field (without its `payload_` prefix) and the environment.
+ * payload field (without its `payload_` prefix, sorted: attribute order is not kept by SQS) and
+ * the environment.
  */
 export function slackMessage(eventName: string, fields: Record<string, string>, env: string): { text: string; blocks: unknown[] } {
-  const lines = [`event_name: ${eventName}`, ...Object.entries(fields).map(([k, v]) => `${k}: ${v}`), `env: ${env}`].map(escapeMrkdwn);
+  const lines = [`event_name: ${eventName}`, ...Object.entries(fields).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}: ${v}`), `env: ${env}`].map(escapeMrkdwn);
   let body = lines.join('\n');
   if (body.length > MAX_TEXT - 8) body = `${body.slice(0, MAX_TEXT - 9)}…`;
   return {

@@ -130,7 +130,7 @@ export class AddressGuard {
       const why = this.refusal(a.address, port);
       if (why) {
         const via = literal ? `${hostname}` : `${hostname} resolves to ${a.address}`;
-        throw new BlockedAddressError(`refused to connect: ${via} is a ${why} address`);
+        throw new BlockedAddressError(`refused to connect: ${via}, which is not a public address (${why})`);
       }
     }
     return addresses[0] as { address: string; family: number };
