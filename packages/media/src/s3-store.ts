@@ -72,8 +72,9 @@ export class S3Store {
 
   constructor(opts: S3StoreOptions) {
     this.#client = opts.client;
-    this.#threshold = opts.multipartThresholdBytes ?? 64 * MiB;
-    this.#partSize = Math.max(5 * MiB, opts.partSizeBytes ?? 16 * MiB);
+    // The AWS CLI's defaults; parts also stay under request-size limits of S3 emulators (fauxqs: 11 MiB).
+    this.#threshold = opts.multipartThresholdBytes ?? 8 * MiB;
+    this.#partSize = Math.max(5 * MiB, opts.partSizeBytes ?? 8 * MiB);
   }
 
   /** Stream an object to `file` (never held in memory); returns its size. */
@@ -124,7 +125,7 @@ export class S3Store {
     const client = this.#client(dest.region);
     if (size <= this.#threshold) {
       const handle = await open(file, 'r');
-      // A buffer (not a stream) so the SDK can retry the request; files here are small.
+      // A buffer (not a stream) so the SDK can retry the request; at most the multipart threshold.
       let body: Buffer;
       try {
         body = await handle.readFile();

@@ -9,6 +9,8 @@ export interface RecordedRequest {
   headers: Record<string, string | string[] | undefined>;
   /** Parsed JSON body (undefined when empty). */
   body: unknown;
+  /** Date.now() when it arrived (tests check poll intervals). */
+  at: number;
 }
 
 /** An AWS restJson1 error: HTTP status, `x-amzn-ErrorType` and `{"message": ...}` (as the real services send). */
@@ -72,7 +74,7 @@ export async function startRestJsonServer(routes: ReadonlyArray<[method: string,
         return sendAwsError(res, { status: 400, type: 'SerializationException', message: 'Request body is not valid JSON' });
       }
       const path = new URL(req.url ?? '/', 'http://fake').pathname;
-      const rec: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body };
+      const rec: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body, at: Date.now() };
       requests.push(rec);
       if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) {
         return sendAwsError(res, { status: 403, type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });

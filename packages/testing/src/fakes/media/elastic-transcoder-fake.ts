@@ -40,6 +40,8 @@ export interface ElasticTranscoderFake {
   plan: EtsPlan;
   failNext(op: EtsOperation, times: number, error: AwsErrorSpec): void;
   count(op: EtsOperation): number;
+  /** Forget recorded requests and pending faults (between tests). */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -184,6 +186,10 @@ export async function startElasticTranscoderFake(opts: {
       faults.set(op, { times, error });
     },
     count: (op) => server.requests.filter((r) => opOf(r) === op).length,
+    reset() {
+      server.requests.length = 0;
+      faults.clear();
+    },
     close: server.close,
   };
 }

@@ -9,7 +9,8 @@ export async function generateVideo(file: string, opts: { seconds: number; width
   const { seconds, width = 1280, height = 720, fps = 30, audio = true } = opts;
   const args = ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`];
   if (audio) args.push('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000');
-  args.push('-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p');
+  // 2 Mbit/s keeps a 30 s clip under the emulator's 11 MiB request limit.
+  args.push('-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '2M', '-pix_fmt', 'yuv420p');
   if (audio) args.push('-c:a', 'aac', '-b:a', '128k');
   args.push(file);
   await run('ffmpeg', args);

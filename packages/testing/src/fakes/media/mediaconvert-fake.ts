@@ -37,6 +37,8 @@ export interface MediaConvertFake {
   failNext(op: MediaConvertOperation, times: number, error: AwsErrorSpec): void;
   /** Request count per operation. */
   count(op: MediaConvertOperation): number;
+  /** Forget recorded requests and pending faults (between tests). */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -155,6 +157,10 @@ export async function startMediaConvertFake(opts: { region?: string; plan?: Medi
       faults.set(op, { times, error });
     },
     count: (op) => server.requests.filter((r) => opOf(r) === op).length,
+    reset() {
+      server.requests.length = 0;
+      faults.clear();
+    },
     close: server.close,
   };
 }
