@@ -54,7 +54,7 @@ export function jobContext(h: Harness, opts: { attempt?: number; maxAttempts?: n
 
 export async function newRun(repo: LlmRunsRepo, type: LlmOperation, input: UserPayload, extra: { thread?: string; model?: string } = {}): Promise<string> {
   const id = randomUUID();
-  await repo.create({ id, orgId: '7', userSub: `auth0|${id.slice(0, 8)}`, thread: extra.thread ?? `thread-${id}`, entityId: undefined, type, model: extra.model ?? 'claude-sonnet-4-5', requestedModel: undefined, input, credits: 1 });
+  await repo.create({ id, orgId: '7', userSub: `auth0|${id.slice(0, 8)}`, thread: extra.thread ?? `thread-${id}`, entityId: undefined, type, model: extra.model ?? 'claude-sonnet-5-5', requestedModel: undefined, input, credits: 1 });
   return id;
 }
 

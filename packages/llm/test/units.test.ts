@@ -51,6 +51,8 @@ describe('pricing', () => {
   it('prices cache writes and reads apart from plain input, by the longest model prefix', () => {
     // 1M input at $3, 1M output at $15, 1M cache write at $3.75, 1M cache read at $0.30.
     expect(costUsd('claude-sonnet-4-5', { input: 1e6, output: 1e6, cacheWrite: 1e6, cacheRead: 1e6 })).toBeCloseTo(22.05, 6);
+    expect(costUsd('claude-sonnet-5-5', { input: 1e6, output: 1e6, cacheWrite: 1e6, cacheRead: 1e6 })).toBeCloseTo(14.7, 6);
+    expect(costUsd('claude-fable-5-1', { input: 0, output: 0, cacheWrite: 0, cacheRead: 1e6 })).toBe(0.25);
     expect(costUsd('claude-opus-4-5-20251101', { input: 1e6, output: 0, cacheWrite: 0, cacheRead: 0 })).toBe(5);
     expect(costUsd('claude-opus-4-1', { input: 1e6, output: 0, cacheWrite: 0, cacheRead: 0 })).toBe(15);
     expect(costUsd('mystery-model', { input: 1, output: 1, cacheWrite: 0, cacheRead: 0 })).toBeUndefined();
@@ -146,7 +148,7 @@ describe('media sniffing', () => {
 
 describe('voice-over text', () => {
   it('renders vars without HTML escaping and strips markup for speech', () => {
-    expect(renderSpokenText('<p>Hi {{name}}, meet <b>{{product}}</b> &amp; more</p>', { name: 'Ada & "Bob"', product: '<Fable>' })).toBe('Hi Ada & "Bob", meet & more');
+    expect(renderSpokenText('<p>Hi {{name}}, meet <b>{{product}}</b> &amp; more</p>', { name: 'Ada & "Bob"', product: '<Fable>' })).toBe('Hi Ada & "Bob", meet <Fable> & more');
     expect(renderSpokenText('Total: {{n}} items', { n: 3 })).toBe('Total: 3 items');
     expect(renderSpokenText('{{#if vip}}Welcome back{{else}}Welcome{{/if}}, {{name}}', { vip: true, name: 'Ada' })).toBe('Welcome back, Ada');
   });

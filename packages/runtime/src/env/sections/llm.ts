@@ -60,7 +60,7 @@ export const llm = {
 
   anthropicBaseUrl: v.url(['LLM_ANTHROPIC_BASE_URL', 'ANTHROPIC_BASE_URL'], { default: 'https://api.anthropic.com', protocols: ['https', 'http'], doc: 'Base URL of the Anthropic API (the SDK adds /v1/messages).' }),
   anthropicVersion: v.string(['LLM_ANTHROPIC_VERSION'], { default: '2023-06-01', pattern: /^\d{4}-\d{2}-\d{2}$/, patternDoc: 'a date like 2023-06-01', doc: 'anthropic-version header sent with every request.' }),
-  model: v.string(['LLM_MODEL'], { default: 'claude-sonnet-4-5', doc: 'Model of every /v1/f/llmops operation.' }),
+  model: v.string(['LLM_MODEL'], { default: 'claude-sonnet-5-5', doc: 'Model of every /v1/f/llmops operation.' }),
   allowedModels: v.list(['LLM_ALLOWED_MODELS'], { default: [], doc: 'Models a request may ask for in its `model` field (comma list); others get LLM_MODEL.' }),
   maxTokens: v.int(['LLM_MAX_TOKENS'], { default: 8192, min: 256, max: 64_000, doc: 'max_tokens of every model request.' }),
   requestTimeoutMs: v.int(['LLM_REQUEST_TIMEOUT_MS'], { default: 120_000, min: 1000, doc: 'Timeout of one model request (one account attempt).' }),
