@@ -13,6 +13,7 @@ import type { LedgerRepo, LegacyJobsRepo } from '@fable-jobs/db';
 import { enqueueBulk, type EnqueueRequest, type QueueSet } from '@fable-jobs/queue';
 import type { Config, Logger, Metrics } from '@fable-jobs/runtime';
 import { confirmDurable, type Durability } from './durability.ts';
+import { LedgerWriter } from './ledger-writer.ts';
 
 export interface BridgeDeps {
   sqs: SQSClient;
@@ -76,8 +77,8 @@ function messageBytes(m: Message): number {
 /**
  * SQS → BullMQ. For each received batch: parse, validate and route every message; send poison
  * ones to the dead-letter queue with the reason; add the jobs of the good ones (job id = the
- * idempotency key, else the MessageId); wait for durability; record the keys in the ledger;
- * only then let sqs-consumer delete them. A Redis or MySQL failure leaves the messages in SQS.
+ * idempotency key, else the MessageId); wait for durability; only then let sqs-consumer delete
+ * them. Accepted keys go to the MySQL ledger write-behind (see LedgerWriter). A Redis or MySQL failure leaves the messages in SQS.
  */
 export class Bridge {
   readonly #d: BridgeDeps;
@@ -91,8 +92,11 @@ export class Bridge {
   #startedAt = 0;
   #timers: NodeJS.Timeout[] = [];
 
+  readonly #ledger: LedgerWriter;
+
   constructor(deps: BridgeDeps) {
     this.#d = deps;
+    this.#ledger = new LedgerWriter(deps.ledger, deps.log);
   }
 
   start(): void {
@@ -151,6 +155,7 @@ export class Bridge {
     while (this.#inflight.size > 0 && !deadline.aborted) {
       await Promise.race([Promise.allSettled([...this.#inflight]), new Promise((r) => deadline.addEventListener('abort', r, { once: true }))]);
     }
+    await this.#ledger.flush();
   }
 
   #track<T>(p: Promise<T>): Promise<T> {
@@ -261,7 +266,7 @@ export class Bridge {
       try {
         // Only a redelivery or an explicit idempotency key can be a duplicate: skip the lookup otherwise.
         const suspects = accepted.filter((a) => a.explicitKey || receiveCount(a.msg) > 1).map((a) => a.key);
-        const seen = await this.#d.ledger.findAccepted(suspects);
+        const seen = suspects.length ? new Set([...(await this.#d.ledger.findAccepted(suspects)), ...this.#ledger.pendingAccepted(suspects)]) : new Set<string>();
         const fresh = accepted.filter((a) => !seen.has(a.key));
         const reqs: EnqueueRequest[] = fresh.flatMap((a) => a.routed.jobs.map((j) => ({ name: j.name, data: j.data, jobId: a.jobId, meta: a.meta })));
         if (reqs.length > 0) {
@@ -276,7 +281,7 @@ export class Bridge {
           );
         }
         const now = new Date();
-        await this.#d.ledger.record(
+        this.#ledger.record(
           accepted.map((a) => ({
             key: a.key,
             messageId: a.msg.MessageId ?? '',
@@ -343,13 +348,9 @@ export class Bridge {
       log.warn({ messageId: r.msg.MessageId, code: r.code, reason: r.reason, type: r.type }, 'message dead-lettered');
     }
     if (moved.length > 0) {
-      try {
-        await this.#d.ledger.record(
-          moved.map((r) => ({ key: r.msg.MessageId ?? '', messageId: r.msg.MessageId ?? '', messageType: r.type, status: 'dead-lettered' as const, errorCode: r.code, reason: r.reason, seenAt: now })),
-        );
-      } catch (err) {
-        log.warn({ err: (err as Error).message }, 'could not record dead letters in the ledger');
-      }
+      this.#ledger.record(
+        moved.map((r) => ({ key: r.msg.MessageId ?? '', messageId: r.msg.MessageId ?? '', messageType: r.type, status: 'dead-lettered' as const, errorCode: r.code, reason: r.reason, seenAt: now })),
+      );
       await this.#failLegacyRows(moved);
     }
     return moved.map((r) => r.msg);

@@ -80,7 +80,9 @@ describe('bridge routing', () => {
     expect(await counter(f.h, 'fable_bridge_messages_dead_lettered_total')).toBe(6);
     // Recorded with the reason in the ledger.
     const { LedgerRepo } = await import('@fable-jobs/db');
-    expect(await new LedgerRepo(f.h.mysql).get(ids[4] ?? '')).toMatchObject({ status: 'dead-lettered', error_code: 'BRIDGE_UNKNOWN_SUBTYPE' });
+    const ledger = new LedgerRepo(f.h.mysql);
+    await until(async () => (await ledger.get(ids[4] ?? '')) !== undefined, { what: 'ledger entry (written behind)' });
+    expect(await ledger.get(ids[4] ?? '')).toMatchObject({ status: 'dead-lettered', error_code: 'BRIDGE_UNKNOWN_SUBTYPE' });
     expect(await f.sqs.depth(f.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
   });
 

@@ -53,6 +53,7 @@ export async function startRedisServer(opts: { appendonly?: boolean; appendfsync
   const launch = async () => {
     proc = spawn('redis-server', args, { stdio: 'ignore' });
     const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
+    probe.on('error', () => {}); // refused until the server is up: expected
     try {
       for (let i = 0; i < 200; i++) {
         try {

@@ -1,0 +1,21 @@
+// `npm run bench -- <suite...>`: run benchmark suites and print their tables (markdown).
+// Suites: spine (default). Each suite runs its baseline and ours side by side.
+import { mkdirSync, writeFileSync } from 'node:fs';
+
+const suites: Record<string, () => Promise<string>> = {
+  spine: async () => (await import('./spine/index.ts')).spine(),
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const names = wanted.length ? wanted : ['spine'];
+for (const n of names) if (!suites[n]) throw new Error(`unknown suite ${n} (suites: ${Object.keys(suites).join(', ')})`);
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+for (const name of names) {
+  const started = new Date().toISOString();
+  process.stderr.write(`running ${name}...\n`);
+  const text = (await suites[name]?.()) ?? '';
+  const report = `## ${name} — ${started}, ${process.version}, ${(await import('node:os')).cpus().length} cores\n\n${text}\n`;
+  process.stdout.write(report);
+  writeFileSync(new URL(`./results/${name}.md`, import.meta.url), report);
+}
+process.exit(0);
