@@ -1,5 +1,6 @@
 // Bridge throughput: ours (parse, validate, route, ledger in MySQL, durability check, DLQ path)
-// vs a plain sqs-consumer → addBulk loop, same pollers, same emulator, side by side.
+// vs a plain sqs-consumer → addBulk loop (attributes read, deterministic job id), same pollers,
+// same emulator, side by side.
 import { Queue } from 'bullmq';
 import { Consumer } from 'sqs-consumer';
 import { encodeMessage } from '@fable-jobs/contracts';
@@ -27,11 +28,14 @@ async function runBaseline(emu: Emulator, pollers: number): Promise<number> {
         batchSize: 10,
         waitTimeSeconds: 1,
         strictReturn: true,
+        // The minimum a correct bridge does: read the attributes, add with a deterministic id, delete.
+        messageAttributeNames: ['All'],
         handleMessageBatch: async (msgs) => {
-          await queue.addBulk(msgs.map((m) => ({ name: 'system.noop', data: {}, opts: { jobId: `k-${m.MessageId}` } })));
+          await queue.addBulk(msgs.map((m) => ({ name: 'system.noop', data: { note: m.MessageAttributes?.['note']?.StringValue }, opts: { jobId: `k-${m.MessageId}` } })));
           return msgs;
         },
       });
+      c.on('error', () => {}); // aborted long polls at stop
       c.on('message_processed', () => {
         deleted += 1;
         if (deleted === N) {

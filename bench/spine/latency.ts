@@ -52,13 +52,14 @@ async function baseline(emu: Emulator, h: Harness): Promise<number[]> {
       batchSize: 10,
       waitTimeSeconds: 20,
       strictReturn: true,
+      messageAttributeNames: ['All'],
       handleMessageBatch: async (msgs) => {
         await queue.addBulk(msgs.map((m) => ({ name: 'system.noop', data: { note: m.MessageAttributes?.['note']?.StringValue }, opts: { jobId: `k-${m.MessageId}` } })));
         return msgs;
       },
     }),
   );
-  consumers.forEach((c) => c.start());
+  consumers.forEach((c) => (c.on('error', () => {}), c.start()));
   const result = collect([worker], RATE * SECONDS);
   await drive(emu, queueUrl);
   const lat = await result;
