@@ -134,7 +134,8 @@ function compile(template: string, limits: TemplateLimits): Compiled {
   try {
     ast = hb.parse(template) as unknown as Node;
   } catch (err) {
-    throw new TemplateError(`the template does not parse: ${(err as Error).message.split('\n')[0]}`);
+    const lines = (err as Error).message.split('\n');
+    throw new TemplateError(`the template does not parse: ${lines[0]}${lines.length > 1 ? ` ${lines.at(-1)}` : ''}`);
   }
   const program = rewrite(ast);
   const fn = hb.compile(program, {
