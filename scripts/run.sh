@@ -32,6 +32,7 @@ if [ ! -x "$TOOLS/pnpm/bin/pnpm" ] || [ "$("$TOOLS/pnpm/bin/pnpm" --version 2>/d
   npm install --global --no-fund --no-audit --loglevel=error --prefix "$TOOLS/pnpm" "pnpm@$PNPM_VERSION" >&2
 fi
 PATH="$TOOLS/pnpm/bin:$ROOT/node_modules/.bin:$PATH"
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 export PATH
 
 # Reinstall dependencies only when a manifest or the lockfile changed.

@@ -8,7 +8,7 @@ import { EffectsRepo, JobRunsRepo, LedgerRepo, LegacyJobsRepo } from '@fable-job
 import { PoolRunner, QueueSet, StatusRecorder } from '@fable-jobs/queue';
 import { checkRedis } from '@fable-jobs/runtime';
 import { createHarness, type Harness } from '@fable-jobs/testing';
-import { systemProcessors } from '@fable-jobs/worker';
+import { systemProcessors } from '@fable-jobs/queue';
 import { createQueuePair, fmt, percentile, preload, startEmulator, type Emulator } from '../lib/common.ts';
 
 const RATE = Number(process.env['BENCH_RATE'] ?? 200);

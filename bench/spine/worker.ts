@@ -4,7 +4,7 @@ import { Queue, Worker } from 'bullmq';
 import { EffectsRepo, JobRunsRepo, LegacyJobsRepo } from '@fable-jobs/db';
 import { PoolRunner, QueueSet, StatusRecorder, enqueueBulk } from '@fable-jobs/queue';
 import { createHarness } from '@fable-jobs/testing';
-import { systemProcessors } from '@fable-jobs/worker';
+import { systemProcessors } from '@fable-jobs/queue';
 import { fmt } from '../lib/common.ts';
 
 const N = Number(process.env['BENCH_JOBS'] ?? 50_000);

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { EffectsRepo } from '@fable-jobs/db';
 import { PoolRunner, QueueSet, enqueue } from '@fable-jobs/queue';
-import { systemProcessors } from '@fable-jobs/worker';
+import { systemProcessors } from '@fable-jobs/queue';
 import { Health, loadConfig } from '@fable-jobs/runtime';
 import { createHarness, testEnv, waitForJob, type Harness } from '@fable-jobs/testing';
 import { buildApp, hashPassword } from '../src/index.ts';

@@ -3,7 +3,7 @@ import { encodeMessage, jobIdFor } from '@fable-jobs/contracts';
 import { EffectsRepo, LedgerRepo } from '@fable-jobs/db';
 import { PoolRunner } from '@fable-jobs/queue';
 import { startRedisServer, until, type RedisServerHandle } from '@fable-jobs/testing';
-import { systemProcessors } from '@fable-jobs/worker';
+import { systemProcessors } from '@fable-jobs/queue';
 import { counter, startBridgeFixture, type BridgeFixture } from './fixture.ts';
 
 let f: BridgeFixture | undefined;

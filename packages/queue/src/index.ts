@@ -7,3 +7,4 @@ export * from './runner.ts';
 export * from './status-recorder.ts';
 export * from './fairness.ts';
 export * from './schedules.ts';
+export * from './system-processors.ts';

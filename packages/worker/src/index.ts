@@ -1,3 +1,3 @@
 export * from './pools.ts';
 export * from './start.ts';
-export * from './system-processors.ts';
+

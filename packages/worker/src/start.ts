@@ -4,10 +4,9 @@ import { EffectsRepo, JobRunsRepo, LegacyJobsRepo, type Knex } from '@fable-jobs
 import { createIntegrationsProcessors } from '@fable-jobs/integrations';
 import { createLlmProcessors } from '@fable-jobs/llm';
 import { createMediaProcessors } from '@fable-jobs/media';
-import { PoolRunner, StatusRecorder, upsertSchedules, type QueueSet } from '@fable-jobs/queue';
+import { PoolRunner, StatusRecorder, systemProcessors, upsertSchedules, type QueueSet } from '@fable-jobs/queue';
 import type { Config, Lifecycle, Logger, Metrics, Scrubber } from '@fable-jobs/runtime';
 import type { Redis } from 'ioredis';
-import { systemProcessors } from './system-processors.ts';
 
 export interface WorkerContext {
   config: Config;

@@ -3,7 +3,7 @@ import { EffectsRepo, mysqlKnex } from '@fable-jobs/db';
 import { PoolRunner, QueueSet } from '@fable-jobs/queue';
 import { createLogger, createRedis } from '@fable-jobs/runtime';
 import { testConfig } from '@fable-jobs/testing';
-import { systemProcessors } from '../src/system-processors.ts';
+import { systemProcessors } from '@fable-jobs/queue';
 
 const { config } = testConfig({ BULLMQ_PREFIX: process.env['BULLMQ_PREFIX'], WORKER_STALLED_INTERVAL_MS: process.env['WORKER_STALLED_INTERVAL_MS'] });
 const queues = new QueueSet({ connection: createRedis(config.redis.url, 'producer'), prefix: config.redis.prefix });

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EffectsRepo } from '@fable-jobs/db';
 import { PoolRunner, QueueSet, enqueue } from '@fable-jobs/queue';
 import { createHarness, spawnCli, until, waitForJob, type Harness, type Proc } from '@fable-jobs/testing';
-import { systemProcessors } from '../src/index.ts';
+import { systemProcessors } from '@fable-jobs/queue';
 
 
 let h: Harness;

@@ -3,7 +3,7 @@ import { EffectsRepo, JobRunsRepo, LegacyJobsRepo, ProcessingStatus } from '@fab
 import { PoolRunner, QueueSet, StatusRecorder, enqueue, InvalidJobDataError } from '@fable-jobs/queue';
 import { Scrubber, type JobOverride } from '@fable-jobs/runtime';
 import { createHarness, until, waitForJob, type Harness } from '@fable-jobs/testing';
-import { systemProcessors } from '../src/index.ts';
+import { systemProcessors } from '@fable-jobs/queue';
 
 let h: Harness;
 let queues: QueueSet;
