@@ -50,7 +50,7 @@ cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
   start) exec node "$CLI" start "$@" ;;
-  test)  exec turbo run typecheck test --output-logs=errors-only --log-order=grouped "$@" ;;
+  test)  exec turbo run typecheck test --continue --output-logs=errors-only --log-order=grouped "$@" ;;
   gen)   exec node scripts/gen.ts "$@" ;;
   bench) exec node bench/run.ts "$@" ;;
   cli)   exec node "$CLI" "$@" ;;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, renderEnvExample } from '../src/index.ts';
+import { ConfigError, loadConfig, renderEnvExample, withConfigTable } from '../src/index.ts';
 
 describe('loadConfig', () => {
   it('has working defaults for local development', () => {
@@ -83,5 +83,12 @@ describe('.env.example', () => {
   it('matches the schema (run `npm run gen` after changing a setting)', () => {
     const written = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
     expect(written).toBe(renderEnvExample());
+  });
+});
+
+describe('README configuration table', () => {
+  it('matches the schema (run `npm run gen` after changing a setting)', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    expect(readme).toBe(withConfigTable(readme));
   });
 });

@@ -16,4 +16,4 @@ export interface LoadedConfig {
 export function loadConfig(env: Record<string, string | undefined>): LoadedConfig {
   return parseEnv(CONFIG_SPEC, env);
 }
-export { renderEnvExample } from './example.ts';
+export { renderConfigTable, renderEnvExample, withConfigTable } from './example.ts';

@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EffectsRepo, JobRunsRepo, LegacyJobsRepo, ProcessingStatus } from '@fable-jobs/db';
-import { PoolRunner, QueueSet, StatusRecorder, enqueue, InvalidJobDataError } from '@fable-jobs/queue';
+import { PoolRunner, QueueSet, StatusRecorder, enqueue, InvalidJobDataError, systemProcessors } from '../src/index.ts';
 import { Scrubber, type JobOverride } from '@fable-jobs/runtime';
 import { createHarness, until, waitForJob, type Harness } from '@fable-jobs/testing';
-import { systemProcessors } from '@fable-jobs/queue';
 
 let h: Harness;
 let queues: QueueSet;
