@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
 const run = promisify(execFile);
 
@@ -91,4 +92,15 @@ export async function processesMatching(needle: string): Promise<Array<{ pid: nu
     }
   }
   return out;
+}
+
+/** Bucket set-up on an S3 emulator (fauxqs), for tests and benchmarks that have no S3 SDK of their own. */
+export function emulatorS3(endpoint: string) {
+  const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  return {
+    client: s3,
+    createBucket: async (bucket: string) => void (await s3.send(new CreateBucketCommand({ Bucket: bucket }))),
+    putFile: async (bucket: string, key: string, file: string) => void (await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(file) }))),
+    close: () => s3.destroy(),
+  };
 }
