@@ -128,6 +128,8 @@ export class Bridge {
       this.#consumers.push(consumer);
     }
     this.#timers.push(setInterval(() => void this.#checkBackpressure(), 1000));
+    this.#timers.push(setInterval(() => void this.#publishLiveness(), 5000));
+    void this.#publishLiveness();
     this.#timers.push(setInterval(() => void this.#prune(), 3_600_000));
     for (const t of this.#timers) t.unref();
     void this.#prune();
@@ -141,6 +143,16 @@ export class Bridge {
     // A long poll lasts up to waitTimeSeconds; allow three of them (or a slow enqueue) before calling it stuck.
     const limit = (this.#d.options.waitTimeSeconds * 3 + this.#d.options.visibilityTimeoutSeconds) * 1000;
     return { ok: this.#paused || (age !== null && age < limit), lastReceiveAgeMs: this.#lastReceiveAt ? Date.now() - this.#lastReceiveAt : null, paused: this.#paused, failures: this.#failures, waitingPollers: this.#waiting };
+  }
+
+  /** Liveness in Redis, so an API process elsewhere can tell whether any bridge is receiving. */
+  async #publishLiveness(): Promise<void> {
+    const l = this.liveness();
+    try {
+      await this.#d.queues.connection.set(bridgeLivenessKey(this.#d.queues.prefix), JSON.stringify({ ...l, at: Date.now() }), 'PX', 60_000);
+    } catch {
+      // Redis down: readiness shows it through the Redis check.
+    }
   }
 
   /** Shutdown phase 1: no new receives (an in-flight long poll is aborted). */
@@ -370,6 +382,19 @@ export class Bridge {
       }
     }
   }
+}
+
+export const bridgeLivenessKey = (prefix: string) => `${prefix}:fable:bridge:liveness`;
+
+/**
+ * Readiness of the bridges as seen from any process: the newest liveness a bridge published in
+ * the last minute (absent: no bridge has run recently).
+ */
+export async function readBridgeLiveness(redis: { get(key: string): Promise<string | null> }, prefix: string): Promise<{ ok: boolean; detail: string }> {
+  const raw = await redis.get(bridgeLivenessKey(prefix));
+  if (!raw) return { ok: false, detail: 'no bridge has reported in the last minute' };
+  const l = JSON.parse(raw) as { ok: boolean; lastReceiveAgeMs: number | null; paused: boolean; failures: number; at: number };
+  return { ok: l.ok, detail: l.paused ? 'paused by backpressure' : `last receive ${l.lastReceiveAgeMs ?? '-'} ms before ${new Date(l.at).toISOString()}, ${l.failures} consecutive enqueue failures` };
 }
 
 /** Queues that SQS messages route to (backpressure watches these). */

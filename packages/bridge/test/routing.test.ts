@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeMessage, jobIdFor } from '@fable-jobs/contracts';
 import { until } from '@fable-jobs/testing';
-import { DLQ_ATTRIBUTE } from '../src/index.ts';
+import { DLQ_ATTRIBUTE, readBridgeLiveness } from '../src/index.ts';
 import { counter, startBridgeFixture, type BridgeFixture } from './fixture.ts';
 
 let f: BridgeFixture;
@@ -93,5 +93,11 @@ describe('bridge routing', () => {
     await until(async () => (await f.h.mysql('jobs').where({ job_key: key }).first())?.processing_status === 0, { what: 'jobs row failed' });
     const row = await f.h.mysql('jobs').where({ job_key: key }).first();
     expect(row.failure_reason).toMatch(/^BRIDGE_SCHEMA_INVALID: TRANSCODE_VIDEO: \/sub/);
+  });
+
+  it('publishes its liveness in Redis for readiness checks elsewhere', async () => {
+    await until(async () => (await f.h.producer.exists(`${f.h.prefix}:fable:bridge:liveness`)) === 1, { what: 'liveness published' });
+    expect(await readBridgeLiveness(f.h.producer, f.h.prefix)).toMatchObject({ ok: true });
+    expect(await readBridgeLiveness(f.h.producer, `${f.h.prefix}-none`)).toEqual({ ok: false, detail: 'no bridge has reported in the last minute' });
   });
 });

@@ -8,6 +8,10 @@ export type Check = () => Promise<CheckResult>;
 export class Health {
   readonly #checks = new Map<string, Check>();
 
+  has(name: string): boolean {
+    return this.#checks.has(name);
+  }
+
   add(name: string, check: Check): this {
     this.#checks.set(name, check);
     return this;
