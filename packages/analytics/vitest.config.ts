@@ -7,7 +7,5 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     passWithNoTests: false,
-    // The files share the al schema's data and each kind's watermark: one file at a time.
-    fileParallelism: false,
   },
 });

@@ -64,8 +64,14 @@ export class KindRunner {
     let locked = false;
     try {
       step = 'prepare the session';
-      // PostgreSQL >= 14 then ends a run whose client died (e.g. a crashed worker) even mid-statement, which frees its lock.
-      await q("SELECT set_config('client_connection_check_interval', ?, false) WHERE current_setting('server_version_num')::int >= 140000", [String(CLIENT_CHECK_MS)]);
+      // Windows range from an hour to all history: plan each function statement for its actual window, never from
+      // the pooled connection's cached generic plan; and (PostgreSQL >= 14) end a run whose client died
+      // (e.g. a crashed worker) even mid-statement, which frees its lock.
+      await q(
+        `SELECT set_config('plan_cache_mode', 'force_custom_plan', false),
+                CASE WHEN current_setting('server_version_num')::int >= 140000 THEN set_config('client_connection_check_interval', ?, false) END`,
+        [String(CLIENT_CHECK_MS)],
+      );
       step = 'take the run lock';
       const [lock] = await q('SELECT pg_try_advisory_lock(?, hashtext(?)) AS ok', [LOCK_CLASS, kind]);
       locked = lock?.['ok'] === true;

@@ -2,13 +2,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { encodeMessage, jobIdFor } from '@fable-jobs/contracts';
 import type { Knex } from '@fable-jobs/db';
 import { upsertSchedules } from '@fable-jobs/queue';
-import { clearAnalytics, demoAnalyticsSeed, seedAnalytics, until, waitForJob } from '@fable-jobs/testing';
+import { demoAnalyticsSeed, seedAnalytics, until } from '@fable-jobs/testing';
 import { rows, runsOf, startFleet, type Fleet } from './fleet.ts';
 
 let f: Fleet;
 beforeAll(async () => {
   f = await startFleet({ replicas: 2 });
-  await clearAnalytics(f.h.postgres);
   await seedAnalytics(f.h.postgres, demoAnalyticsSeed());
 });
 afterAll(async () => {
@@ -43,13 +42,13 @@ describe('one run per kind at a time', () => {
         const d = await f.sqs.depth(f.queueUrl);
         return d.visible === 0 && d.inFlight === 0;
       }, { what: 'both triggers accepted' });
-      expect(await running('REFRESH_ENTITY_METRICS_MATERIALIZED_VIEW')).toHaveLength(1);
+      await until(async () => (await running('REFRESH_ENTITY_METRICS_MATERIALIZED_VIEW')).length === 1, { what: 'the run in progress' });
     } finally {
       await blocker.rollback();
     }
     const jobs = (await Promise.all(ids.map((id) => queue.getJob(id)))).filter((j) => j !== undefined);
     expect(jobs).toHaveLength(1);
-    await waitForJob(queue, jobs[0]?.id ?? '', 'completed', { connection: f.h.producer });
+    await f.settled(queue, jobs[0]?.id ?? '', 'completed');
     const counts = await queue.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed');
     expect(counts).toEqual({ completed: 1, failed: 0, waiting: 0, active: 0, delayed: 0 });
     const runs = await runsOf(f.h, 'REFRESH_ENTITY_METRICS_MATERIALIZED_VIEW');
@@ -77,7 +76,7 @@ describe('one run per kind at a time', () => {
       // Never two at once.
       expect(await running(kind)).toEqual([inProgress]);
       await blocker.rollback();
-      const done = await waitForJob(queue, triggered, 'completed', { connection: f.h.producer });
+      const done = await f.settled(queue, triggered, 'completed');
       expect(done.returnvalue).toMatchObject({ status: 'succeeded', runId: inProgress?.id });
     } finally {
       if (!blocker.isCompleted()) await blocker.rollback();

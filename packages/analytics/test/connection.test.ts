@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clearAnalytics, demoAnalyticsSeed, seedAnalytics, startTcpProxy, until, waitForJob, type TcpProxy } from '@fable-jobs/testing';
+import { demoAnalyticsSeed, seedAnalytics, startTcpProxy, until, type TcpProxy } from '@fable-jobs/testing';
 import { runsOf, startFleet, type Fleet } from './fleet.ts';
 
 describe('PostgreSQL outage', () => {
@@ -11,8 +11,7 @@ describe('PostgreSQL outage', () => {
     f = await startFleet({
       env: { ANALYTICS_JOBS_DB_CONN_URL: `127.0.0.1:${proxy.port}`, JOB_OVERRIDES: JSON.stringify({ 'analytics.activity-dt-data-truncate': { attempts: 5, backoffMs: 300 } }) },
     });
-    await clearAnalytics(f.h.postgres);
-    await seedAnalytics(f.h.postgres, demoAnalyticsSeed());
+      await seedAnalytics(f.h.postgres, demoAnalyticsSeed());
   });
   afterAll(async () => {
     await f?.close();
@@ -31,7 +30,7 @@ describe('PostgreSQL outage', () => {
     expect(await runsOf(f.h, 'ACTIVITY_DT_DATA_TRUNCATE')).toEqual([]);
 
     await proxy.restore();
-    const job = await waitForJob(queue, jobId, 'completed', { connection: f.h.producer, timeoutMs: 30_000 });
+    const job = await f.settled(queue, jobId, 'completed');
     expect(job.attemptsMade).toBeGreaterThanOrEqual(3);
     expect(job.returnvalue).toMatchObject({ status: 'succeeded', summary: { duplicatesRemoved: 7 } });
     const runs = await runsOf(f.h, 'ACTIVITY_DT_DATA_TRUNCATE');
@@ -61,7 +60,7 @@ describe('PostgreSQL outage', () => {
       await proxy.restore();
       await blocker.rollback();
 
-      const job = await waitForJob(queue, jobId, 'completed', { connection: f.h.producer, timeoutMs: 30_000 });
+      const job = await f.settled(queue, jobId, 'completed');
       expect(job.returnvalue).toMatchObject({ status: 'succeeded' });
       const runs = (await runsOf(f.h, 'ACTIVITY_DT_DATA_TRUNCATE')).filter((r) => r.id >= (cut?.id ?? 0));
       expect(runs[0]).toMatchObject({ id: cut?.id, status: 'failed', error_code: 'ANALYTICS_RUN_ABANDONED', will_retry: false });
@@ -79,17 +78,18 @@ describe('read/write split: the analytics pool connects with its own role and po
   let f: Fleet;
   beforeAll(async () => {
     f = await startFleet({ env: { ANALYTICS_JOBS_DB_USER: role, ANALYTICS_JOBS_DB_POOL_MAX: '2' } });
-    await clearAnalytics(f.h.postgres);
-    await seedAnalytics(f.h.postgres, demoAnalyticsSeed());
+      await seedAnalytics(f.h.postgres, demoAnalyticsSeed());
     // A writer role with table rights in al, but not owner of the materialized views.
     await f.h.postgres.raw(`CREATE ROLE ${role} LOGIN`);
     await f.h.postgres.raw(`GRANT USAGE ON SCHEMA al TO ${role}`);
     await f.h.postgres.raw(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA al TO ${role}`);
   });
   afterAll(async () => {
+    // The role's sessions end first (its replica stops), then its grants, then the role (it is cluster-wide).
+    for (const r of f?.replicas ?? []) await r.stop();
+    await f?.h.postgres.raw(`DROP OWNED BY ${role}`);
+    await f?.h.postgres.raw(`DROP ROLE IF EXISTS ${role}`);
     await f?.close();
-    await f?.h.postgres.raw(`DROP OWNED BY ${role}`).catch(() => {});
-    await f?.h.postgres.raw(`DROP ROLE IF EXISTS ${role}`).catch(() => {});
   });
 
   it('runs as the configured role (and REFRESH needs that role to own the views)', async () => {

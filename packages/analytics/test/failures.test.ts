@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANALYTICS_KINDS } from '@fable-jobs/contracts';
 import { DLQ_ATTRIBUTE } from '@fable-jobs/bridge';
 import { enqueue } from '@fable-jobs/queue';
-import { clearAnalytics, demoAnalyticsSeed, seedAnalytics, until, waitForJob } from '@fable-jobs/testing';
+import { demoAnalyticsSeed, seedAnalytics, until } from '@fable-jobs/testing';
 import { runsOf, startFleet, type Fleet } from './fleet.ts';
 
 let f: Fleet;
@@ -17,7 +17,6 @@ beforeAll(async () => {
       }),
     },
   });
-  await clearAnalytics(f.h.postgres);
   await seedAnalytics(f.h.postgres, demoAnalyticsSeed());
 });
 afterAll(async () => {
@@ -40,13 +39,12 @@ describe('kinds that do not exist', () => {
   it('a job replayed with an edited kind fails permanently (one attempt) with a clear reason, and is recorded', async () => {
     const queue = f.queues.get('analytics.update-house-lead');
     const unknown = await enqueue(f.queues, { name: 'analytics.update-house-lead', data: { kind: 'DROP_EVERYTHING', trigger: 'operator' }, jobId: 'replay-unknown', meta: { source: 'operator' } });
-    await expect(waitForJob(queue, unknown.id ?? '', 'completed', { connection: f.h.producer })).rejects.toThrow(
-      `ended failed, expected completed: ANALYTICS_UNKNOWN_KIND: unknown analytics kind "DROP_EVERYTHING" (known: ${KNOWN})`,
-    );
-    expect((await queue.getJob('replay-unknown'))?.attemptsMade).toBe(1);
+    const unknownJob = await f.settled(queue, unknown.id ?? '', 'failed');
+    expect(unknownJob.failedReason).toBe(`ANALYTICS_UNKNOWN_KIND: unknown analytics kind "DROP_EVERYTHING" (known: ${KNOWN})`);
+    expect(unknownJob.attemptsMade).toBe(1);
 
     const foreign = await enqueue(f.queues, { name: 'analytics.update-house-lead', data: { kind: 'ACTIVITY_DT_DATA_TRUNCATE', trigger: 'operator' }, jobId: 'replay-foreign' });
-    const failed = await waitForJob(queue, foreign.id ?? '', 'failed', { connection: f.h.producer });
+    const failed = await f.settled(queue, foreign.id ?? '', 'failed');
     expect(failed.failedReason).toBe('ANALYTICS_KIND_MISMATCH: analytics kind ACTIVITY_DT_DATA_TRUNCATE runs as job analytics.activity-dt-data-truncate, not as analytics.update-house-lead');
     expect(failed.attemptsMade).toBe(1);
 
@@ -69,7 +67,7 @@ describe('a failing function', () => {
     } finally {
       await blocker.rollback();
     }
-    const job = await waitForJob(f.queues.get('analytics.update-house-lead'), jobId, 'completed', { connection: f.h.producer });
+    const job = await f.settled(f.queues.get('analytics.update-house-lead'), jobId, 'completed');
     const runs = await runsOf(f.h, 'UPDATE_HOUSE_LEAD');
     const failed = runs.filter((r) => r.status === 'failed');
     const succeeded = runs.filter((r) => r.status === 'succeeded');
@@ -94,7 +92,7 @@ describe('a failing function', () => {
     try {
       await blocker.raw('LOCK TABLE al.house_lead_metrics IN ACCESS EXCLUSIVE MODE');
       const jobId = await f.trigger('CALCULATE_HOUSE_LEAD_METRICS');
-      const job = await waitForJob(f.queues.get('analytics.calculate-house-lead-metrics'), jobId, 'failed', { connection: f.h.producer, timeoutMs: 20_000 });
+      const job = await f.settled(f.queues.get('analytics.calculate-house-lead-metrics'), jobId, 'failed', 20_000);
       expect(job.attemptsMade).toBe(2);
       expect(job.failedReason).toBe('ANALYTICS_STATEMENT_TIMEOUT: CALCULATE_HOUSE_LEAD_METRICS: al.update_house_lead_metrics ran longer than the statement timeout of 200 ms and was canceled (SQLSTATE 57014)');
     } finally {

@@ -1,10 +1,11 @@
-import type { Job } from 'bullmq';
+import { randomBytes } from 'node:crypto';
+import type { Job, Queue } from 'bullmq';
 import { ANALYTICS_KINDS, encodeMessage, jobIdFor, type AnalyticsKind } from '@fable-jobs/contracts';
 import { Bridge } from '@fable-jobs/bridge';
-import { LedgerRepo } from '@fable-jobs/db';
+import { LedgerRepo, migrateLatest, POSTGRES_MIGRATIONS, postgresKnex } from '@fable-jobs/db';
 import { PoolRunner, QueueSet } from '@fable-jobs/queue';
 import { createRedis } from '@fable-jobs/runtime';
-import { createHarness, startSqs, waitForJob, type Harness, type SqsFixture } from '@fable-jobs/testing';
+import { createHarness, startSqs, testConfig, waitForJob, type Harness, type SqsFixture } from '@fable-jobs/testing';
 import { createAnalytics, type AnalyticsPool } from '../src/index.ts';
 
 /** One worker process of the analytics pool: its own Redis connections, queues and PostgreSQL pool. */
@@ -33,13 +34,55 @@ export interface Fleet {
   trigger(job: string, format?: 'json' | 'legacy'): Promise<string>;
   /** Trigger a kind through SQS and wait until its job completed. */
   run(kind: AnalyticsKind, format?: 'json' | 'legacy'): Promise<Job>;
+  /** Wait until a job reaches `state`; resolves with the job as stored then. */
+  settled(queue: Queue, jobId: string, state: 'completed' | 'failed', timeoutMs?: number): Promise<Job>;
   close(): Promise<void>;
 }
 
 export const WATERMARK_START = '2025-01-01T00:00:00.000Z';
 
+/**
+ * A PostgreSQL database of this test file alone (migrated), so the al schema's data and each kind's
+ * watermark are not shared with other files or with another run of this suite at the same time.
+ */
+async function createTestDatabase(): Promise<{ name: string; drop(): Promise<void> }> {
+  const { config } = testConfig();
+  const admin = postgresKnex(config.postgres, { database: 'postgres' });
+  const now = Math.floor(Date.now() / 1000);
+  const name = `fable_analytics_t_${now}_${randomBytes(3).toString('hex')}`;
+  try {
+    // Left behind by runs that were killed: named with their creation time, dropped after an hour.
+    const stale = (await admin.raw("SELECT datname FROM pg_database WHERE datname LIKE 'fable\\_analytics\\_t\\_%'")) as { rows: Array<{ datname: string }> };
+    for (const { datname } of stale.rows) {
+      const created = Number(/^fable_analytics_t_(\d+)_/.exec(datname)?.[1] ?? now);
+      if (now - created > 3600) await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [datname]).catch(() => {});
+    }
+    await admin.raw('CREATE DATABASE ??', [name]);
+  } finally {
+    await admin.destroy();
+  }
+  const pg = postgresKnex({ ...config.postgres, database: name });
+  try {
+    await migrateLatest(pg, POSTGRES_MIGRATIONS);
+  } finally {
+    await pg.destroy();
+  }
+  return {
+    name,
+    async drop() {
+      const k = postgresKnex(config.postgres, { database: 'postgres' });
+      try {
+        await k.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [name]);
+      } finally {
+        await k.destroy();
+      }
+    },
+  };
+}
+
 export async function startFleet(opts: { env?: Record<string, string>; replicas?: number } = {}): Promise<Fleet> {
-  const h = await createHarness({ env: { ANALYTICS_WATERMARK_START: WATERMARK_START, ...opts.env } });
+  const db = await createTestDatabase();
+  const h = await createHarness({ env: { ANALYTICS_DB_NAME: db.name, ANALYTICS_WATERMARK_START: WATERMARK_START, ...opts.env } });
   const sqs = await startSqs();
   const { queueUrl, dlqUrl } = await sqs.createQueues();
   const queues = new QueueSet({ connection: h.producer, prefix: h.prefix, overrides: h.config.worker.jobOverrides });
@@ -91,6 +134,14 @@ export async function startFleet(opts: { env?: Record<string, string>; replicas?
     return jobIdFor(messageId ?? '');
   };
 
+  const settled = async (queue: Queue, jobId: string, state: 'completed' | 'failed', timeoutMs = 30_000): Promise<Job> => {
+    await waitForJob(queue, jobId, state, { connection: h.producer, timeoutMs });
+    // waitForJob can hand back the job as read just before it finished (no return value yet): read it again.
+    const job = await queue.getJob(jobId);
+    if (!job) throw new Error(`job ${queue.name}/${jobId} is gone`);
+    return job;
+  };
+
   return {
     h,
     sqs,
@@ -102,8 +153,9 @@ export async function startFleet(opts: { env?: Record<string, string>; replicas?
     trigger,
     async run(kind, format = 'json') {
       const id = await trigger(kind, format);
-      return waitForJob(queues.get(ANALYTICS_KINDS[kind]), id, 'completed', { connection: h.producer, timeoutMs: 30_000 });
+      return settled(queues.get(ANALYTICS_KINDS[kind]), id, 'completed');
     },
+    settled,
     async close() {
       bridge.stopIntake();
       await bridge.drain(AbortSignal.timeout(5000));
@@ -111,6 +163,7 @@ export async function startFleet(opts: { env?: Record<string, string>; replicas?
       await queues.close();
       await sqs.stop();
       await h.close();
+      await db.drop();
     },
   };
 }

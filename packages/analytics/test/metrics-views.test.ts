@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clearAnalytics, demoAnalyticsSeed, seedAnalytics, sessionUuid, until, waitForJob } from '@fable-jobs/testing';
+import { demoAnalyticsSeed, seedAnalytics, sessionUuid, until } from '@fable-jobs/testing';
 import { rows, runsOf, startFleet, type Fleet } from './fleet.ts';
 
 let f: Fleet;
 beforeAll(async () => {
   f = await startFleet();
-  await clearAnalytics(f.h.postgres);
   const seeded = await seedAnalytics(f.h.postgres, demoAnalyticsSeed());
   expect(seeded).toEqual({ activityRows: 36, duplicateRows: 7 });
 });
@@ -123,7 +122,7 @@ describe('metrics materialized views, triggered through SQS', () => {
       }
 
       await blocker.rollback();
-      const job = await waitForJob(f.queues.get('analytics.refresh-entity-metrics'), jobId, 'completed', { connection: h.producer, timeoutMs: 30_000 });
+      const job = await f.settled(f.queues.get('analytics.refresh-entity-metrics'), jobId, 'completed');
       expect(job.returnvalue).toMatchObject({ status: 'succeeded' });
       expect(await rows(h, 'SELECT views, unique_views FROM al.entity_metrics WHERE entity_id = 3001')).toEqual([{ views: 1, unique_views: 1 }]);
     } finally {

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANALYTICS_KINDS, type AnalyticsKind } from '@fable-jobs/contracts';
 import { upsertSchedules, type QueueSet, type ScheduleSpec } from '@fable-jobs/queue';
-import { clearAnalytics, demoAnalyticsSeed, seedAnalytics, until } from '@fable-jobs/testing';
+import { demoAnalyticsSeed, seedAnalytics, until } from '@fable-jobs/testing';
 import { runsOf, startFleet, type Fleet } from './fleet.ts';
 
 let f: Fleet;
 beforeAll(async () => {
   f = await startFleet({ replicas: 2, env: { ANALYTICS_UPDATE_HOUSE_LEAD_TZ: 'Asia/Kolkata', ANALYTICS_SCHEDULE_TZ: 'Europe/Berlin' } });
-  await clearAnalytics(f.h.postgres);
   await seedAnalytics(f.h.postgres, demoAnalyticsSeed());
 });
 afterAll(async () => {

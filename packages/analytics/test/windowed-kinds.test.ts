@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clearAnalytics, demoAnalyticsSeed, seedAnalytics, sessionUuid } from '@fable-jobs/testing';
+import { demoAnalyticsSeed, seedAnalytics, sessionUuid } from '@fable-jobs/testing';
 import { rows, runsOf, startFleet, WATERMARK_START, type Fleet } from './fleet.ts';
 
 let f: Fleet;
 beforeAll(async () => {
   f = await startFleet();
-  await clearAnalytics(f.h.postgres);
   await seedAnalytics(f.h.postgres, demoAnalyticsSeed());
 });
 afterAll(async () => {
