@@ -1,7 +1,13 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Knex } from '@fable-jobs/db';
 import type { Health, Logger, Metrics, Config } from '@fable-jobs/runtime';
 import type { QueueSet } from '@fable-jobs/queue';
+import { BackgroundTasks } from './background.ts';
+import { featureRoutes } from './features.ts';
 import { dashboardPlugin } from './plugins/dashboard.ts';
+import { docsPlugin } from './plugins/docs.ts';
 
 export interface ApiDeps {
   config: Config;
@@ -9,6 +15,17 @@ export interface ApiDeps {
   metrics: Metrics;
   health: Health;
   queues: QueueSet;
+  /** MySQL (llm runs, the platform tables of the Slack commands); without it /v1/f/* and /v1/slack/* are not served. */
+  mysql?: Knex | undefined;
+  /** Client of the asset bucket (demo indexes, voice-overs); default from config. */
+  s3?: S3Client | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Work the API finishes after answering (credits, run reports, unfurls). */
+    backgroundTasks: BackgroundTasks;
+  }
 }
 
 /** The old service's envelope: `{"status":"Success"|"Failure","data":...}`. */
@@ -37,6 +54,12 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send(failure(`no route ${req.method} ${req.url.split('?')[0]}`, 'NOT_FOUND')));
 
+  if (deps.config.api.corsOrigins.length > 0) {
+    await app.register(cors, { origin: deps.config.api.corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'prefer'], maxAge: 600 });
+  }
+  if (deps.config.api.docsEnabled) await app.register(docsPlugin);
+  app.decorate('backgroundTasks', new BackgroundTasks(deps.log.child({ component: 'api' })));
+
   app.get('/health', async () => ({ status: 'up' }));
   app.get('/ready', async (_req, reply) => {
     const result = await deps.health.run();
@@ -48,6 +71,11 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(dashboardPlugin, { queues: deps.queues, users: deps.config.api.dashboardUsers });
   } else {
     deps.log.warn('DASHBOARD_USERS is empty: the dashboard (/admin/queues) is disabled');
+  }
+  if (deps.mysql) {
+    await app.register(featureRoutes, { config: deps.config, log: deps.log.child({ component: 'api' }), queues: deps.queues, mysql: deps.mysql, s3: deps.s3, background: app.backgroundTasks });
+  } else {
+    deps.log.warn('no MySQL given to the API: /v1/f/* and /v1/slack/* are not served');
   }
   return app;
 }

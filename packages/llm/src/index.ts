@@ -60,6 +60,7 @@ export function createLlmProcessors(deps: LlmDeps): ProcessorMap<'llm'> {
     limiter: new ModelRateLimiter(deps.redis ?? ownRedis(config.redis.url), config.redis.prefix, {
       requestsPerMinute: config.llm.requestsPerMinute,
       tokensPerMinute: config.llm.tokensPerMinute,
+      burstSeconds: config.llm.rateBurstSeconds,
     }),
     s3: deps.s3 ?? createS3Client(config),
     metrics: llmMetrics(deps.metrics.registry),

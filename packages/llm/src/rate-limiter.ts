@@ -41,11 +41,15 @@ return 0
 export interface LimiterOptions {
   requestsPerMinute: number;
   tokensPerMinute: number;
+  /** Bucket size in seconds of budget (a burst may spend this much at once). */
+  burstSeconds: number;
 }
 
 /**
  * The llm pool's global budget of model requests and tokens per minute, shared by every
- * worker through Redis. BullMQ's own limiter counts jobs; this counts what a job costs.
+ * worker through Redis. BullMQ's own limiter counts jobs; this counts what a job costs. The
+ * buckets hold `burstSeconds` of budget, so a burst of users is spread over the minute
+ * instead of hitting the provider all at once.
  */
 export class ModelRateLimiter {
   readonly #redis: RedisClient;
@@ -59,7 +63,11 @@ export class ModelRateLimiter {
   }
 
   get capacityTokens(): number {
-    return this.#opts.tokensPerMinute;
+    return Math.max(1, (this.#opts.tokensPerMinute * this.#opts.burstSeconds) / 60);
+  }
+
+  get capacityRequests(): number {
+    return Math.max(1, (this.#opts.requestsPerMinute * this.#opts.burstSeconds) / 60);
   }
 
   /**
@@ -68,13 +76,13 @@ export class ModelRateLimiter {
    */
   async acquire(tokens: number, opts: { force?: boolean } = {}): Promise<number> {
     const { requestsPerMinute: rpm, tokensPerMinute: tpm } = this.#opts;
-    const wait = await this.#redis.eval(ACQUIRE, 1, this.#key, rpm, rpm / 60_000, tpm, tpm / 60_000, Math.max(0, Math.ceil(tokens)), opts.force ? '1' : '0');
+    const wait = await this.#redis.eval(ACQUIRE, 1, this.#key, this.capacityRequests, rpm / 60_000, this.capacityTokens, tpm / 60_000, Math.max(0, Math.ceil(tokens)), opts.force ? '1' : '0');
     return Number(wait);
   }
 
   /** Give back `reserved - used` tokens once the call reported its usage. */
   async settle(reserved: number, used: number): Promise<void> {
-    const delta = Math.min(reserved, this.#opts.tokensPerMinute) - used;
-    if (delta !== 0) await this.#redis.eval(SETTLE, 1, this.#key, this.#opts.tokensPerMinute, delta);
+    const delta = Math.min(reserved, this.capacityTokens) - used;
+    if (delta !== 0) await this.#redis.eval(SETTLE, 1, this.#key, this.capacityTokens, delta);
   }
 }

@@ -209,7 +209,14 @@ export class LlmRunsRepo {
     await this.#knex('llm_runs').where({ id }).update({ remote_run_id: remoteRunId.slice(0, 128) });
   }
 
-  async markCreditsDeducted(id: string): Promise<void> {
-    await this.#knex('llm_runs').where({ id }).update({ credits_deducted: true });
+  /** Take the right to deduct a succeeded run's credits (true once per run, whoever asks). */
+  async claimCredits(id: string): Promise<boolean> {
+    const n = await this.#knex('llm_runs').where({ id, status: 'succeeded', credits_deducted: false }).andWhere('credits', '>', 0).update({ credits_deducted: true });
+    return n === 1;
+  }
+
+  /** The deduction failed: let a later attempt take it again. */
+  async releaseCredits(id: string): Promise<void> {
+    await this.#knex('llm_runs').where({ id }).update({ credits_deducted: false });
   }
 }

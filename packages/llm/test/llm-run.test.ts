@@ -21,6 +21,7 @@ function envOverrides(env: Record<string, string>) {
   return {
     ...(env['rpm'] ? { requestsPerMinute: Number(env['rpm']) } : {}),
     ...(env['tpm'] ? { tokensPerMinute: Number(env['tpm']) } : {}),
+    ...(env['burst'] ? { rateBurstSeconds: Number(env['burst']) } : {}),
   };
 }
 
@@ -219,8 +220,8 @@ describe('llm.run', () => {
 
   it('holds runs back with a wait once the pool-wide request budget is spent, across workers', async () => {
     // Two "workers" (two processor instances) share one budget of 2 requests per minute.
-    const w1 = makeProcessors({ rpm: '2' });
-    const w2 = makeProcessors({ rpm: '2' });
+    const w1 = makeProcessors({ rpm: '2', burst: '60' });
+    const w2 = makeProcessors({ rpm: '2', burst: '60' });
     const ids = await Promise.all([1, 2, 3].map(() => newRun(repo, 'root_router_req', { req: 'x' })));
     const before = fake.calls.length;
     await w1({ runId: ids[0] as string, type: 'root_router_req' }, jobContext(h));
@@ -236,7 +237,7 @@ describe('llm.run', () => {
 
   it('holds runs back when the token budget cannot cover the reservation, and settles it with real usage', async () => {
     // max_tokens (8192) alone is reserved per call: a 10k-token budget covers one call at a time.
-    const w = makeProcessors({ tpm: '10000', rpm: '1000' });
+    const w = makeProcessors({ tpm: '10000', rpm: '1000', burst: '60' });
     const [a, b] = await Promise.all([newRun(repo, 'root_router_req', { req: 'x' }), newRun(repo, 'root_router_req', { req: 'y' })]);
     await w({ runId: a, type: 'root_router_req' }, jobContext(h));
     // The first call used far fewer tokens than it reserved: the rest came back, so the second fits.

@@ -66,6 +66,7 @@ export const llm = {
   requestTimeoutMs: v.int(['LLM_REQUEST_TIMEOUT_MS'], { default: 120_000, min: 1000, doc: 'Timeout of one model request (one account attempt).' }),
   requestsPerMinute: v.int(['LLM_REQUESTS_PER_MINUTE'], { default: 50, min: 1, doc: 'Model requests per minute across every llm worker (Redis token bucket).' }),
   tokensPerMinute: v.int(['LLM_TOKENS_PER_MINUTE'], { default: 400_000, min: 1000, doc: 'Input + output tokens per minute across every llm worker (reserved before a call, settled after).' }),
+  rateBurstSeconds: v.int(['LLM_RATE_BURST_SECONDS'], { default: 10, min: 1, max: 60, doc: 'How many seconds of the per-minute budgets may go out at once (bucket size); the rest is spread out.' }),
   pricing: v.custom(['LLM_PRICING'], { default: {}, describe: () => '{}', doc: 'USD per million tokens by model-name prefix, JSON; merged over the built-in Claude prices.' }, parsePricing),
   privateBucket: v.string(['LLM_PRIVATE_BUCKET', 'AWS_PRIVATE_S3_BUCKET'], { default: 'fable-private', doc: 'Private bucket holding the screen images (refsForMMV) sent to the model.' }),
   maxImages: v.int(['LLM_MAX_IMAGES'], { default: 50, min: 1, max: 100, doc: 'Most screen images one request may send.' }),
