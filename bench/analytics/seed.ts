@@ -41,7 +41,7 @@ export async function ensureBenchData(pg: Knex, log: (line: string) => void): Pr
 
   const d = BENCH_DATA;
   const t0 = Date.now();
-  log(`seeding ${BENCH_DATA_VERSION} (a few minutes; cached in this database afterwards)`);
+  log(`seeding ${BENCH_DATA_VERSION} (cached in this database afterwards)`);
   await pg.transaction(async (trx) => {
     await trx.raw('TRUNCATE al.house_lead_metrics, al.house_lead_visitor, al.house_lead, al.leads, al.activity_dt, al.entity_sessions, al.entities, al.orgs, al.job_runs RESTART IDENTITY');
     await trx.raw('DROP TABLE IF EXISTS bench.session_plan, bench.activity_dups');
