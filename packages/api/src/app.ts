@@ -7,7 +7,7 @@ import type { QueueSet } from '@fable-jobs/queue';
 import { BackgroundTasks } from './background.ts';
 import { featureRoutes } from './features.ts';
 import { dashboardPlugin } from './plugins/dashboard.ts';
-import { docsPlugin } from './plugins/docs.ts';
+import { registerDocs } from './plugins/docs.ts';
 
 export interface ApiDeps {
   config: Config;
@@ -57,7 +57,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   if (deps.config.api.corsOrigins.length > 0) {
     await app.register(cors, { origin: deps.config.api.corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'prefer'], maxAge: 600 });
   }
-  if (deps.config.api.docsEnabled) await app.register(docsPlugin);
+  if (deps.config.api.docsEnabled) await registerDocs(app);
   app.decorate('backgroundTasks', new BackgroundTasks(deps.log.child({ component: 'api' })));
 
   app.get('/health', async () => ({ status: 'up' }));

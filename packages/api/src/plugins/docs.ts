@@ -4,9 +4,10 @@ import type { FastifyInstance } from 'fastify';
 
 /**
  * The OpenAPI document (`/docs/json`) and its UI (`/docs`), built from the route schemas
- * (the same TypeBox definitions the routes validate with). Register before the routes.
+ * (the same TypeBox definitions the routes validate with). Called on the root instance (not
+ * registered as a plugin) before the routes, so swagger sees every route.
  */
-export async function docsPlugin(app: FastifyInstance): Promise<void> {
+export async function registerDocs(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
       info: { title: 'Fable Jobs API', version: '1', description: 'LLM operations, voice-overs and Slack hooks of the Fable platform. Errors use the ApiResp envelope.' },

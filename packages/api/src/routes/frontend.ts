@@ -28,7 +28,13 @@ export async function frontendRoutes(app: FastifyInstance, opts: FrontendOptions
       // ServiceError messages are written for the client; upstream bodies never reach them.
       return reply.code(err.status).send(failure(err.message, err.code));
     }
-    throw err;
+    // As the app's handler: 4xx say what was wrong, 5xx say nothing.
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) {
+      req.log.error({ err }, 'request failed');
+      return reply.code(status).send(failure('internal error', 'INTERNAL'));
+    }
+    return reply.code(status).send(failure(err.message, err.code ?? 'BAD_REQUEST'));
   });
 
   await app.register(rateLimit, {

@@ -45,7 +45,7 @@ const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp
 export class FakeAnthropic {
   readonly server: LlmFakeHttpServer;
   readonly #opts: FakeAnthropicOptions;
-  readonly #scripts = new Map<string, AnthropicScript[]>();
+  readonly #scripts: Array<{ key: string | undefined; when: ((b: MessagesRequestBody) => boolean) | undefined; steps: AnthropicScript[] }> = [];
   readonly #cache = new Set<string>();
   #respond: ToolResponder;
   /** Calls answered successfully, per API key. */
@@ -68,8 +68,22 @@ export class FakeAnthropic {
 
   /** Queue behaviours for the next calls made with `key` (then the default answer resumes). */
   script(key: string, ...steps: AnthropicScript[]): this {
-    this.#scripts.set(key, [...(this.#scripts.get(key) ?? []), ...steps]);
+    this.#scripts.push({ key, when: undefined, steps });
     return this;
+  }
+
+  /**
+   * Like `script`, for the calls whose body matches `when` only (tests sharing the fake script
+   * their own requests, e.g. by a marker in the prompt). `key` undefined: any account.
+   */
+  scriptWhen(when: (body: MessagesRequestBody) => boolean, key: string | undefined, ...steps: AnthropicScript[]): this {
+    this.#scripts.push({ key, when, steps });
+    return this;
+  }
+
+  #nextStep(key: string, body: MessagesRequestBody): AnthropicScript | undefined {
+    const entry = this.#scripts.find((e) => e.steps.length > 0 && (e.key === undefined || e.key === key) && (!e.when || e.when(body)));
+    return entry?.steps.shift();
   }
 
   respondWith(fn: ToolResponder): this {
@@ -94,7 +108,7 @@ export class FakeAnthropic {
     if (invalid) return error(400, 'invalid_request_error', invalid);
     const b = body as MessagesRequestBody;
 
-    const step = this.#scripts.get(key)?.shift();
+    const step = this.#nextStep(key, b);
     if (step?.kind === 'delay') await new Promise((r) => setTimeout(r, step.ms));
     if (step?.kind === 'drop') {
       res.socket?.destroy();
