@@ -13,6 +13,7 @@ import { planChangeProcessors } from './processors/plan-change.ts';
 import { smartLeadProcessor } from './processors/smartlead-lead.ts';
 import { integrationsSettings } from './settings.ts';
 import { WebhookDeliveriesRepo } from './webhooks/deliveries-repo.ts';
+import { DeliveryRecorder } from './webhooks/delivery-recorder.ts';
 import { SafeSender } from './webhooks/safe-sender.ts';
 import { TenantWebhooks } from './webhooks/tenant-webhook.ts';
 
@@ -34,7 +35,9 @@ export interface IntegrationsDeps {
 
 export interface Integrations {
   processors: ProcessorMap<'integrations'>;
-  /** Close the HTTP connection pools. */
+  /** Wait until every delivery attempt so far is recorded (rows and main API logs). */
+  flush(): Promise<void>;
+  /** Flush, then close the HTTP connection pools. */
   close(): Promise<void>;
 }
 
@@ -60,7 +63,8 @@ export function createIntegrations(deps: IntegrationsDeps): Integrations {
     maxResponseBytes: settings.webhookMaxResponseBytes,
     maxRedirects: settings.webhookMaxRedirects,
   });
-  const webhooks = new TenantWebhooks({ settings, mainApi, sender, deliveries: new WebhookDeliveriesRepo(deps.mysql) });
+  const recorder = new DeliveryRecorder(new WebhookDeliveriesRepo(deps.mysql), mainApi, deps.log);
+  const webhooks = new TenantWebhooks({ settings, mainApi, sender, recorder });
 
   const processors: ProcessorMap<'integrations'> = {
     'integrations.slack-notify': async (data, ctx) => {
@@ -78,7 +82,9 @@ export function createIntegrations(deps: IntegrationsDeps): Integrations {
   };
   return {
     processors,
+    flush: () => recorder.flush(),
     async close() {
+      await recorder.flush();
       await Promise.allSettled([agent.close(), sender.close()]);
     },
   };

@@ -143,6 +143,8 @@ export async function startStack(opts: { env?: Record<string, string>; scrub?: b
     },
     async waitFor(queue, jobId, state, timeoutMs = 20_000) {
       const job = await waitForJob(queues.get(queue), jobId, state, { connection: h.producer, timeoutMs });
+      // Delivery records are written behind the job: let them land before the test reads them.
+      await integrations.flush();
       // waitForJob can hand back the job as read just before it finished: read it again.
       return (await queues.get(queue).getJob(jobId)) ?? job;
     },

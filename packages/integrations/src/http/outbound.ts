@@ -39,7 +39,7 @@ export class TransportError extends Error {
 
 /** An agent with a connect timeout for calls to configured providers (not tenant URLs). */
 export function providerAgent(connectTimeoutMs: number): Agent {
-  return new Agent({ connect: { timeout: connectTimeoutMs }, connections: 64, keepAliveTimeout: 10_000 });
+  return new Agent({ connect: { timeout: connectTimeoutMs }, connections: 256, keepAliveTimeout: 10_000 });
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);

@@ -52,26 +52,13 @@ export class WebhookDeliveriesRepo {
 
   /** Insert, or overwrite the same attempt (a stalled attempt that ran again). */
   async record(d: DeliveryRecord): Promise<void> {
-    const row = {
-      event_id: d.eventId,
-      attempt: d.attempt,
-      job_id: d.jobId,
-      integration_id: d.integrationId,
-      org_id: d.orgId ?? null,
-      platform: d.platform ?? null,
-      event: d.event.slice(0, 128),
-      url: d.url?.slice(0, 2048) ?? null,
-      request_headers: d.requestHeaders ? JSON.stringify(d.requestHeaders) : null,
-      request_body: d.requestBody ?? null,
-      status: d.status,
-      http_status: d.httpStatus ?? null,
-      will_retry: d.willRetry,
-      error_code: d.errorCode?.slice(0, 64) ?? null,
-      reason: d.reason ?? null,
-      response_body: d.responseBody ?? null,
-      duration_ms: d.durationMs ?? null,
-    };
-    await this.#knex('webhook_deliveries').insert(row).onConflict(['event_id', 'attempt']).merge();
+    await this.recordMany([d]);
+  }
+
+  /** One INSERT for many attempts. */
+  async recordMany(records: readonly DeliveryRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.#knex('webhook_deliveries').insert(records.map(toRow)).onConflict(['event_id', 'attempt']).merge();
   }
 
   async forEvent(eventId: string): Promise<DeliveryRow[]> {
@@ -81,4 +68,26 @@ export class WebhookDeliveriesRepo {
   async forIntegration(integrationId: string): Promise<DeliveryRow[]> {
     return this.#knex('webhook_deliveries').where({ integration_id: integrationId }).orderBy(['created_at', 'attempt']);
   }
+}
+
+function toRow(d: DeliveryRecord) {
+  return {
+    event_id: d.eventId,
+    attempt: d.attempt,
+    job_id: d.jobId,
+    integration_id: d.integrationId,
+    org_id: d.orgId ?? null,
+    platform: d.platform ?? null,
+    event: d.event.slice(0, 128),
+    url: d.url?.slice(0, 2048) ?? null,
+    request_headers: d.requestHeaders ? JSON.stringify(d.requestHeaders) : null,
+    request_body: d.requestBody ?? null,
+    status: d.status,
+    http_status: d.httpStatus ?? null,
+    will_retry: d.willRetry,
+    error_code: d.errorCode?.slice(0, 64) ?? null,
+    reason: d.reason ?? null,
+    response_body: d.responseBody ?? null,
+    duration_ms: d.durationMs ?? null,
+  };
 }

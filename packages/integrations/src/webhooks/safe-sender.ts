@@ -55,7 +55,7 @@ export class SafeSender {
   constructor(opts: SafeSenderOptions) {
     this.#o = opts;
     const guard = new AddressGuard({ allowlist: opts.allowlist });
-    this.#agent = new Agent({ connect: guard.connector(buildConnector({ timeout: opts.connectTimeoutMs })), connections: 32, keepAliveTimeout: 4000 });
+    this.#agent = new Agent({ connect: guard.connector(buildConnector({ timeout: opts.connectTimeoutMs })), connections: 256, keepAliveTimeout: 4000 });
   }
 
   async post(d: Delivery): Promise<DeliveryResult> {

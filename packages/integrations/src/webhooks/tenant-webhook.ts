@@ -3,11 +3,13 @@ import { PermanentError, RetryableError, classifyError, errorCode, errorMessage,
 import type { ApplicationLog, Demo, FatTenantIntegration, MainApiClient } from '../clients/main-api.ts';
 import { parseRetryAfter } from '../http/retry-after.ts';
 import type { IntegrationsSettings } from '../settings.ts';
-import type { WebhookDeliveriesRepo, DeliveryRecord } from './deliveries-repo.ts';
+import type { DeliveryRecord } from './deliveries-repo.ts';
+import type { DeliveryRecorder } from './delivery-recorder.ts';
 import { maskHeaders, redactUrl, truncate } from './masking.ts';
 import type { DeliveryResult, SafeSender } from './safe-sender.ts';
 import { ATTEMPT_HEADER, EVENT_HEADER, EVENT_ID_HEADER, SIGNATURE_HEADER, eventIdFor, integrationSecret, signature } from './signing.ts';
 import { TemplateError, renderHeaders, renderJsonBody, type TemplateLimits } from './template.ts';
+import { TtlCache } from './ttl-cache.ts';
 
 export const TENANT_WEBHOOK_EVENTS = ['CREATE_OR_UPDATE_CONTACT'] as const;
 const JOB = 'integrations.tenant-webhook';
@@ -21,7 +23,7 @@ export interface TenantWebhookDeps {
   settings: IntegrationsSettings;
   mainApi: MainApiClient;
   sender: SafeSender;
-  deliveries: WebhookDeliveriesRepo;
+  recorder: DeliveryRecorder;
 }
 
 interface Prepared {
@@ -56,10 +58,14 @@ function str(v: unknown): string | undefined {
 export class TenantWebhooks {
   readonly #d: TenantWebhookDeps;
   readonly #limits: TemplateLimits;
+  readonly #integrations: TtlCache<FatTenantIntegration>;
+  readonly #demos: TtlCache<Demo | undefined>;
 
   constructor(deps: TenantWebhookDeps) {
     this.#d = deps;
     const s = deps.settings;
+    this.#integrations = new TtlCache(s.webhookLookupCacheMs);
+    this.#demos = new TtlCache(s.webhookLookupCacheMs);
     this.#limits = { maxTemplateBytes: s.webhookTemplateMaxBytes, maxOutputBytes: s.webhookMaxBodyBytes, timeoutMs: s.webhookTemplateTimeoutMs };
   }
 
@@ -71,7 +77,15 @@ export class TenantWebhooks {
     let prepared: Prepared | undefined;
     let result: DeliveryResult | undefined;
     try {
-      const fat = await mainApi.tenantIntegration(data.integrationId, ctx.signal);
+      const payload = isRecord(data.eventPayload) ? data.eventPayload : undefined;
+      const ti = payload?.['ti'];
+      const hasDemoId = typeof ti === 'string' || typeof ti === 'number';
+      // A retry reads fresh: the tenant may just have fixed the config that made the first attempt fail.
+      const fresh = ctx.attempt > 1;
+      // Independent lookups: fetched together (the demo is only used once the integration checks out).
+      const demoLookup = hasDemoId ? (fresh ? mainApi.demoById(String(ti), ctx.signal) : this.#demos.get(String(ti), () => mainApi.demoById(String(ti)))) : undefined;
+      demoLookup?.catch(() => {});
+      const fat = await (fresh ? mainApi.tenantIntegration(data.integrationId, ctx.signal) : this.#integrations.get(data.integrationId, () => mainApi.tenantIntegration(data.integrationId)));
       rec.orgId = Number(fat.org.id);
       rec.platform = String(fat.platformIntegration.type);
       logBase = { orgId: Number(fat.org.id), logType: 'WEBHOOK_EXEC', forObjectType: 'TENANT_INTEGRATION', forObjectId: Number(data.integrationId) };
@@ -82,10 +96,9 @@ export class TenantWebhooks {
       if (!(TENANT_WEBHOOK_EVENTS as readonly string[]).includes(data.event)) {
         throw new PermanentError(`event ${JSON.stringify(data.event)} is not supported (supported: ${TENANT_WEBHOOK_EVENTS.join(', ')})`, { code: 'WEBHOOK_UNSUPPORTED_EVENT' });
       }
-      if (!isRecord(data.eventPayload)) throw new PermanentError('payload_eventPayload must be a JSON object', { code: 'WEBHOOK_PAYLOAD_INVALID' });
-      const ti = data.eventPayload['ti'];
-      if (typeof ti !== 'string' && typeof ti !== 'number') throw new PermanentError('payload_eventPayload has no demo id (ti)', { code: 'WEBHOOK_PAYLOAD_INVALID' });
-      const demo = await mainApi.demoById(String(ti), ctx.signal);
+      if (!payload) throw new PermanentError('payload_eventPayload must be a JSON object', { code: 'WEBHOOK_PAYLOAD_INVALID' });
+      if (!demoLookup) throw new PermanentError('payload_eventPayload has no demo id (ti)', { code: 'WEBHOOK_PAYLOAD_INVALID' });
+      const demo = await demoLookup;
       if (!demo) throw new PermanentError(`demo ${String(ti)} does not exist`, { code: 'WEBHOOK_DEMO_NOT_FOUND' });
 
       prepared = this.#prepare(fat, demo, data, eventId, ctx.attempt);
@@ -102,7 +115,7 @@ export class TenantWebhooks {
       if (outcome) throw outcome;
 
       rec.status = 'success';
-      await this.#record(rec, logBase, data, ctx);
+      await this.#record(rec, logBase, data);
       return { eventId, httpStatus: result.status, durationMs: result.durationMs, redirects: result.redirects };
     } catch (raw) {
       const err = domainError(raw);
@@ -110,7 +123,7 @@ export class TenantWebhooks {
       rec.errorCode = errorCode(err);
       rec.reason = errorMessage(err);
       rec.willRetry = classifyError(err) !== 'permanent' && ctx.attempt < ctx.maxAttempts;
-      await this.#record(rec, logBase, data, ctx);
+      await this.#record(rec, logBase, data);
       // Honour a short Retry-After before giving the attempt back; a long one is left to the backoff.
       const wait = result?.status === 429 ? parseRetryAfter(result.headers['retry-after']) : undefined;
       if (wait !== undefined && rec.willRetry && wait <= settings.webhookRetryAfterMaxWaitMs) await sleep(wait, undefined, { signal: ctx.signal }).catch(() => {});
@@ -176,30 +189,22 @@ export class TenantWebhooks {
     return { platform, url, headers, body };
   }
 
-  /** Both records are best effort: the delivery's outcome stands whether or not they are written. */
-  async #record(rec: DeliveryRecord, logBase: Omit<ApplicationLog, 'logLine'> | undefined, data: Data, ctx: JobContext): Promise<void> {
-    const writes: Array<Promise<unknown>> = [
-      this.#d.deliveries.record(rec).catch((err: Error) => ctx.log.error({ err: err.message, eventId: rec.eventId }, 'could not record the webhook delivery')),
-    ];
-    if (logBase) {
-      const logLine = {
-        status: rec.status,
-        httpStatus: rec.httpStatus,
-        isRetry: rec.attempt > 1,
-        willRetry: rec.willRetry,
-        attempt: rec.attempt,
-        eventId: rec.eventId,
-        reason: rec.status === 'success' ? 'delivered' : `${rec.errorCode}: ${rec.reason}`,
-        payload: data.eventPayload,
-        url: rec.url,
-        headers: rec.requestHeaders,
-        body: rec.requestBody,
-        respTxt: rec.responseBody === undefined ? undefined : truncate(rec.responseBody, LOGGED_RESPONSE_CHARS),
-      };
-      writes.push(
-        this.#d.mainApi.addLog({ ...logBase, logLine }, AbortSignal.timeout(5000)).catch((err: Error) => ctx.log.warn({ err: err.message, eventId: rec.eventId }, 'could not log the webhook attempt to the main API server')),
-      );
-    }
-    await Promise.all(writes);
+  /** Both records are best effort and written behind: the delivery's outcome stands either way. */
+  async #record(rec: DeliveryRecord, logBase: Omit<ApplicationLog, 'logLine'> | undefined, data: Data): Promise<void> {
+    const logLine = {
+      status: rec.status,
+      httpStatus: rec.httpStatus,
+      isRetry: rec.attempt > 1,
+      willRetry: rec.willRetry,
+      attempt: rec.attempt,
+      eventId: rec.eventId,
+      reason: rec.status === 'success' ? 'delivered' : `${rec.errorCode}: ${rec.reason}`,
+      payload: data.eventPayload,
+      url: rec.url,
+      headers: rec.requestHeaders,
+      body: rec.requestBody,
+      respTxt: rec.responseBody === undefined ? undefined : truncate(rec.responseBody, LOGGED_RESPONSE_CHARS),
+    };
+    await this.#d.recorder.record(rec, logBase ? { ...logBase, logLine } : undefined);
   }
 }

@@ -67,5 +67,6 @@ export const integrations = {
   webhookTemplateMaxBytes: v.int(['WEBHOOK_TEMPLATE_MAX_BYTES'], { default: 65_536, min: 256, max: 1_048_576, doc: 'Largest tenant body/header template accepted.' }),
   webhookTemplateTimeoutMs: v.int(['WEBHOOK_TEMPLATE_TIMEOUT_MS'], { default: 250, min: 10, max: 10_000, doc: 'Rendering budget of one template; longer is a template error.' }),
   webhookRetryAfterMaxWaitMs: v.int(['WEBHOOK_RETRY_AFTER_MAX_WAIT_MS'], { default: 10_000, min: 0, max: 60_000, doc: 'A tenant 429 with a Retry-After up to this long is waited out before the retry.' }),
+  webhookLookupCacheMs: v.int(['WEBHOOK_LOOKUP_CACHE_MS'], { default: 5000, min: 0, max: 300_000, doc: "How long a tenant integration and a demo read from the main API server serve further first attempts (0 = read for every delivery; retries always read fresh)." }),
   webhookSigningSecret: v.optionalString(['WEBHOOK_SIGNING_SECRET'], { secret: true, doc: 'Master key; each integration signs with HMAC(master, integration id) unless its config carries its own signingSecret.' }),
 };

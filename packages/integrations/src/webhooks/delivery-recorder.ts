@@ -1,0 +1,66 @@
+import type { Logger } from '@fable-jobs/contracts';
+import type { ApplicationLog, MainApiClient } from '../clients/main-api.ts';
+import type { DeliveryRecord, WebhookDeliveriesRepo } from './deliveries-repo.ts';
+
+export interface RecorderOptions {
+  /** Rows are written in one INSERT at least this often... */
+  flushMs: number;
+  /** ...or as soon as this many are waiting. */
+  batchSize: number;
+  /** Above this many unfinished writes, recording waits (backpressure) instead of piling up. */
+  maxPending: number;
+}
+
+/**
+ * Writes each delivery attempt behind the delivery: the row into `webhook_deliveries` in
+ * batches, the WEBHOOK_EXEC line to the main API server at once but without holding the job's
+ * slot. Both are best effort (a failure is logged, never fails the delivery); `close()` flushes.
+ */
+export class DeliveryRecorder {
+  readonly #repo: WebhookDeliveriesRepo;
+  readonly #mainApi: MainApiClient;
+  readonly #log: Logger;
+  readonly #o: RecorderOptions;
+  readonly #pending = new Set<Promise<unknown>>();
+  #rows: DeliveryRecord[] = [];
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(repo: WebhookDeliveriesRepo, mainApi: MainApiClient, log: Logger, opts: Partial<RecorderOptions> = {}) {
+    this.#repo = repo;
+    this.#mainApi = mainApi;
+    this.#log = log;
+    this.#o = { flushMs: 50, batchSize: 200, maxPending: 1000, ...opts };
+  }
+
+  #track(p: Promise<unknown>): void {
+    this.#pending.add(p);
+    void p.finally(() => this.#pending.delete(p));
+  }
+
+  async record(row: DeliveryRecord, log: ApplicationLog | undefined): Promise<void> {
+    this.#rows.push(row);
+    if (this.#rows.length >= this.#o.batchSize) this.#flushRows();
+    else this.#timer ??= setTimeout(() => this.#flushRows(), this.#o.flushMs);
+    if (log) {
+      this.#track(
+        this.#mainApi.addLog(log, AbortSignal.timeout(5000)).catch((err: Error) => this.#log.warn({ err: err.message, eventId: row.eventId }, 'could not log the webhook attempt to the main API server')),
+      );
+    }
+    while (this.#pending.size > this.#o.maxPending) await Promise.race(this.#pending);
+  }
+
+  #flushRows(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const rows = this.#rows;
+    this.#rows = [];
+    if (rows.length === 0) return;
+    this.#track(this.#repo.recordMany(rows).catch((err: Error) => this.#log.error({ err: err.message, rows: rows.length }, 'could not record webhook deliveries')));
+  }
+
+  /** Everything submitted so far is written (or has failed and been logged). */
+  async flush(): Promise<void> {
+    this.#flushRows();
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+}
