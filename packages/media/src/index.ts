@@ -7,7 +7,8 @@ import type { Knex } from '@fable-jobs/db';
 import { createS3Client, type Config, type Logger, type Metrics } from '@fable-jobs/runtime';
 import { awsClientConfig } from './aws.ts';
 import { ElasticTranscoderTranscoder } from './elastic-transcoder/elastic-transcoder-transcoder.ts';
-import { FfmpegTranscoder } from './ffmpeg/ffmpeg-transcoder.ts';
+import { FfmpegTranscoder, sweepStaleWorkDirs } from './ffmpeg/ffmpeg-transcoder.ts';
+import { dieWithParentPrefix } from './ffmpeg/run-process.ts';
 import { MediaConvertTranscoder } from './mediaconvert/mediaconvert-transcoder.ts';
 import { transcodedSecondsCounter } from './metrics.ts';
 import { transcodeProcessor } from './processors.ts';
@@ -16,6 +17,8 @@ import type { Transcoder } from './transcoder.ts';
 
 export { MEDIA_ERROR_CODES, type MediaErrorCode } from './error-codes.ts';
 export { ffmpegArgs, SEGMENT_SECONDS } from './ffmpeg/ffmpeg-args.ts';
+export { sweepStaleWorkDirs } from './ffmpeg/ffmpeg-transcoder.ts';
+export { dieWithParentPrefix } from './ffmpeg/run-process.ts';
 export { probe, type ProbeResult } from './ffmpeg/probe.ts';
 export { ETS_PRESETS, etsOutput } from './elastic-transcoder/elastic-transcoder-transcoder.ts';
 export { mediaConvertSettings } from './mediaconvert/job-settings.ts';
@@ -59,6 +62,7 @@ export function createTranscoder(config: Config): Transcoder {
         posterIntervalSeconds: m.ffmpeg.posterIntervalSeconds,
         killGraceMs: m.ffmpeg.killGraceMs,
         uploadConcurrency: m.uploadConcurrency,
+        processPrefix: dieWithParentPrefix(),
       });
     case 'mediaconvert': {
       if (!m.mediaconvert.roleArn) throw new Error('TRANSCODER=mediaconvert needs MEDIACONVERT_ROLE_ARN (the IAM role MediaConvert assumes)');
@@ -92,6 +96,12 @@ export function createMediaProcessors(deps: MediaDeps): ProcessorMap<'media'> {
     transcodedSeconds: transcodedSecondsCounter(deps.metrics.registry),
   };
   deps.log.info({ engine: transcoder.engine }, 'media pool: transcoder ready');
+  if (transcoder.engine === 'ffmpeg') {
+    if (dieWithParentPrefix().length === 0) deps.log.warn('setpriv not found: an ffmpeg run outlives a crashed worker until it finishes');
+    const longest = Math.max(...Object.values(config.media.timeouts));
+    // Twice the longest timeout: no running job on this host can own a dir that old.
+    void sweepStaleWorkDirs(config.media.tmpDir ?? tmpdir(), 2 * longest, deps.log);
+  }
   return {
     'media.transcode-video': transcodeProcessor('video', processorDeps),
     'media.transcode-audio': transcodeProcessor('audio', processorDeps),

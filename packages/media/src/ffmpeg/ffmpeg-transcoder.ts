@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import type { Logger } from '@fable-jobs/contracts';
 import { extname, join } from 'node:path';
 import { PermanentError, RetryableError } from '@fable-jobs/contracts';
 import { contentTypeOf, type S3Store } from '../s3-store.ts';
@@ -19,6 +20,37 @@ export interface FfmpegTranscoderOptions {
   posterIntervalSeconds: number;
   killGraceMs: number;
   uploadConcurrency: number;
+  /** Words ffmpeg/ffprobe run behind (setpriv --pdeathsig: they die with the worker). */
+  processPrefix: readonly string[];
+}
+
+const WORK_DIR_PREFIX = 'fable-media-';
+
+/**
+ * Remove work dirs a crashed worker left behind. Only dirs older than `olderThanMs` (well above
+ * the longest transcode timeout), so a job running in another worker on this host is never touched.
+ */
+export async function sweepStaleWorkDirs(tmpDir: string, olderThanMs: number, log: Logger): Promise<number> {
+  let removed = 0;
+  let entries: string[];
+  try {
+    entries = (await readdir(tmpDir)).filter((e) => e.startsWith(WORK_DIR_PREFIX));
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const dir = join(tmpDir, e);
+    try {
+      const st = await stat(dir);
+      if (!st.isDirectory() || Date.now() - st.mtimeMs < olderThanMs) continue;
+      await rm(dir, { recursive: true, force: true });
+      removed += 1;
+    } catch (err) {
+      log.warn({ dir, err: (err as Error).message }, 'could not remove a stale media work dir');
+    }
+  }
+  if (removed > 0) log.info({ removed, tmpDir }, 'removed media work dirs left by crashed workers');
+  return removed;
 }
 
 // Share of the whole job's progress per phase: download, transcode, upload.
@@ -56,7 +88,7 @@ export class FfmpegTranscoder implements Transcoder {
     const o = this.#o;
     const { conversion, source, destination } = req;
     await mkdir(o.tmpDir, { recursive: true });
-    const work = await mkdtemp(join(o.tmpDir, `fable-media-${req.jobId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80)}-`));
+    const work = await mkdtemp(join(o.tmpDir, `${WORK_DIR_PREFIX}${req.jobId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80)}-`));
     try {
       const input = join(work, `source${extname(source.fileName).replace(/[^A-Za-z0-9.]/g, '').slice(0, 10)}`);
       const outDir = join(work, 'out');
@@ -69,7 +101,7 @@ export class FfmpegTranscoder implements Transcoder {
       });
       ctx.progress(DOWNLOAD_PART);
 
-      const info = await probe(o.ffprobePath, input, source.fileName, { signal: ctx.signal, killGraceMs: o.killGraceMs });
+      const info = await probe(o.ffprobePath, input, source.fileName, { signal: ctx.signal, killGraceMs: o.killGraceMs, prefix: o.processPrefix });
       if (conversion.kind === 'video' && !info.video) {
         throw new PermanentError(`${source.fileName} has no video stream (${info.formatName}); send it as TRANSCODE_AUDIO or upload a video`, { code: 'MEDIA_SOURCE_NO_VIDEO' });
       }
@@ -96,6 +128,7 @@ export class FfmpegTranscoder implements Transcoder {
         run = await runProcess(o.ffmpegPath, args, {
           signal: ctx.signal,
           killGraceMs: o.killGraceMs,
+          prefix: o.processPrefix,
           onProgress: (p) => {
             outTime = p.outTimeSeconds;
             if (info.durationSeconds > 0) ctx.progress(DOWNLOAD_PART + Math.min(1, outTime / info.durationSeconds) * TRANSCODE_PART);

@@ -38,7 +38,7 @@ export function describeFailure(stderrTail: string, localPath: string, displayNa
 }
 
 /** Read streams and duration; an unreadable file is a permanent failure. */
-export async function probe(ffprobe: string, file: string, displayName: string, opts: { signal: AbortSignal; killGraceMs: number }): Promise<ProbeResult> {
+export async function probe(ffprobe: string, file: string, displayName: string, opts: { signal: AbortSignal; killGraceMs: number; prefix?: readonly string[] }): Promise<ProbeResult> {
   let result;
   try {
     result = await runProcess(ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file], opts);

@@ -1,5 +1,25 @@
 import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
+
+/**
+ * `setpriv --pdeathsig SIGKILL --` (util-linux, Linux): the kernel kills the child when this
+ * process dies, so a crashed worker leaves no ffmpeg running (ffmpeg ignores SIGPIPE). Empty
+ * where setpriv is not available.
+ */
+export function dieWithParentPrefix(): string[] {
+  if (process.platform !== 'linux') return [];
+  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+    try {
+      accessSync(join(dir, 'setpriv'), constants.X_OK);
+      return [join(dir, 'setpriv'), '--pdeathsig', 'SIGKILL', '--'];
+    } catch {
+      /* not in this directory */
+    }
+  }
+  return [];
+}
 
 export interface FfmpegProgress {
   /** Media time written so far (seconds). */
@@ -12,6 +32,8 @@ export interface RunOptions {
   /** Abort → SIGTERM, then SIGKILL after `killGraceMs`; the promise settles only once the process is gone. */
   signal: AbortSignal;
   killGraceMs: number;
+  /** Command words to run the executable through (see dieWithParentPrefix). */
+  prefix?: readonly string[];
   /** Parse ffmpeg's `-progress pipe:1` blocks from stdout instead of collecting stdout. */
   onProgress?: (p: FfmpegProgress) => void;
   maxStdoutBytes?: number;
@@ -39,7 +61,8 @@ const TAIL_BYTES = 8 * 1024;
 export function runProcess(command: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
   return new Promise<RunResult>((resolve, reject) => {
     if (opts.signal.aborted) return reject(opts.signal.reason);
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [exe = command, ...pre] = opts.prefix?.length ? [...opts.prefix, command] : [command];
+    const child = spawn(exe, [...pre, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let stdout = '';
     let killTimer: NodeJS.Timeout | undefined;
@@ -88,6 +111,8 @@ export function runProcess(command: string, args: readonly string[], opts: RunOp
       opts.signal.removeEventListener('abort', onAbort);
       if (spawnError) return reject(new SpawnError(`cannot run ${command}: ${spawnError.message}`, { cause: spawnError }));
       if (opts.signal.aborted) return reject(opts.signal.reason);
+      // setpriv could not exec the executable (127 is the shell convention it follows).
+      if (exitCode === 127 && pre.length > 0 && /setpriv: failed to execute/.test(stderr)) return reject(new SpawnError(`cannot run ${command}: ${stderr.trim()}`));
       resolve({ exitCode, exitSignal, stdout, stderrTail: stderr.slice(-TAIL_BYTES) });
     });
   });

@@ -20,6 +20,8 @@ export interface MediaStack {
   tmp: string;
   queues: QueueSet;
   runner: PoolRunner;
+  /** Start the runner when the stack was made with `runner: false`. */
+  startRunner(): Promise<void>;
   queueUrl: string;
   dlqUrl: string;
   /** https URL of an object in the test bucket, as producers send it (virtual-hosted style). */
@@ -44,6 +46,8 @@ export interface StackOptions {
   workerS3Endpoint?: (emulator: string) => Promise<string> | string;
   stalledIntervalMs?: number;
   bridge?: boolean;
+  /** Start the media PoolRunner at once (default) or later with startRunner(). */
+  runner?: boolean;
 }
 
 export const uid = () => randomBytes(5).toString('hex');
@@ -82,7 +86,7 @@ export async function startMediaStack(opts: StackOptions = {}): Promise<MediaSta
     maxStalledCount: 1,
   });
   runner.add('media', createMediaProcessors({ config: h.config, log: h.log, mysql: h.mysql, postgres: h.postgres, metrics: h.metrics }));
-  await runner.start();
+  if (opts.runner ?? true) await runner.start();
   let bridge: Bridge | undefined;
   if (opts.bridge ?? true) {
     bridge = new Bridge({
@@ -109,6 +113,7 @@ export async function startMediaStack(opts: StackOptions = {}): Promise<MediaSta
     tmp,
     queues,
     runner,
+    startRunner: () => runner.start(),
     queueUrl,
     dlqUrl,
     url: (key) => `https://${bucket}.s3.us-east-1.amazonaws.com/${key.split('/').map(encodeURIComponent).join('/')}`,
