@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { mysqlKnex, postgresKnex, type Knex } from '@fable-jobs/db';
-import { QueueSet, registerQueueGauges } from '@fable-jobs/queue';
+import { JobKeysRepo, mysqlKnex, postgresKnex, type Knex } from '@fable-jobs/db';
+import { JobIndexWriter, QueueSet, registerQueueGauges } from '@fable-jobs/queue';
 import {
   Health,
   Lifecycle,
@@ -93,7 +93,12 @@ export class Context {
 
   get queues(): QueueSet {
     if (!this.#queues) {
-      const q = new QueueSet({ connection: this.producerRedis, prefix: this.config.redis.prefix, overrides: this.config.worker.jobOverrides });
+      const q = new QueueSet({
+        connection: this.producerRedis,
+        prefix: this.config.redis.prefix,
+        overrides: this.config.worker.jobOverrides,
+        index: new JobIndexWriter(new JobKeysRepo(this.mysql), this.log),
+      });
       this.#queues = q;
       this.lifecycle.on('close', 'queues', () => q.close());
       registerQueueGauges(this.metrics, q);

@@ -5,3 +5,5 @@ export * from './repos/job-runs.ts';
 export * from './repos/ledger.ts';
 export * from './repos/legacy-jobs.ts';
 export * from './setup.ts';
+export * from './repos/audit.ts';
+export * from './repos/job-keys.ts';

@@ -49,11 +49,14 @@ export async function enqueue<N extends JobName>(queues: QueueSet, req: EnqueueR
   check(req);
   const queue = queues.get(req.name);
   const [priority] = await fairPriorities(queues, req.name, [req]);
-  return queue.add(req.name, withMeta(req.data as Record<string, unknown>, req.meta), {
+  const data = withMeta(req.data as Record<string, unknown>, req.meta);
+  const job = await queue.add(req.name, data, {
     ...(req.jobId ? { jobId: req.jobId } : {}),
     ...(priority ? { priority } : {}),
     ...req.opts,
   });
+  queues.index?.added(req.name, job.id, data);
+  return job;
 }
 
 /** Validate all, then add per queue with one addBulk each (atomic per queue). */
@@ -77,5 +80,7 @@ export async function enqueueBulk(queues: QueueSet, reqs: readonly EnqueueReques
       );
     }),
   );
-  return added.flat();
+  const jobs = added.flat();
+  for (const j of jobs) queues.index?.added(j.queueName, j.id, j.data);
+  return jobs;
 }

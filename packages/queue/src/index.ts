@@ -8,3 +8,4 @@ export * from './status-recorder.ts';
 export * from './fairness.ts';
 export * from './schedules.ts';
 export * from './system-processors.ts';
+export * from './job-index.ts';

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { registry, type JobName } from '@fable-jobs/contracts';
 import type { JobOverride } from '@fable-jobs/runtime';
 import { Fairness } from './fairness.ts';
+import type { JobIndexWriter } from './job-index.ts';
 import { jobOptions, resolveJob, type ResolvedJob } from './job-options.ts';
 
 /**
@@ -12,16 +13,19 @@ import { jobOptions, resolveJob, type ResolvedJob } from './job-options.ts';
 export class QueueSet {
   readonly prefix: string;
   readonly fairness: Fairness;
+  /** Where added jobs are indexed by business key (search); absent in tests that do not need it. */
+  readonly index: JobIndexWriter | undefined;
   readonly #connection: Redis;
   readonly #overrides: Record<string, JobOverride>;
   readonly #queues = new Map<string, Queue>();
   readonly #resolved = new Map<string, ResolvedJob>();
 
-  constructor(opts: { connection: Redis; prefix: string; overrides?: Record<string, JobOverride> }) {
+  constructor(opts: { connection: Redis; prefix: string; overrides?: Record<string, JobOverride>; index?: JobIndexWriter }) {
     this.#connection = opts.connection;
     this.prefix = opts.prefix;
     this.#overrides = opts.overrides ?? {};
     this.fairness = new Fairness(opts.connection, opts.prefix);
+    this.index = opts.index;
   }
 
   get connection(): Redis {
@@ -59,6 +63,7 @@ export class QueueSet {
   }
 
   async close(): Promise<void> {
+    await this.index?.flush().catch(() => {});
     await Promise.allSettled([...this.#queues.values()].map((q) => q.close()));
     this.#queues.clear();
   }

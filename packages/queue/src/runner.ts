@@ -262,13 +262,11 @@ export class PoolRunner {
           if (!r.ok) throw Object.assign(new Error(r.reason), { name: 'PermanentError', code: 'JOB_INVALID_DATA' });
         }
         await Promise.all(
-          children.map((c) =>
-            queues.get(c.name).add(c.name, { ...(c.data as Record<string, unknown>), [META_KEY]: { source: meta.source, messageId: meta.messageId, parent: `${entry.name}/${job.id}` } }, {
-              jobId: c.id,
-              parent: { id: job.id ?? '', queue: job.queueQualifiedName },
-              failParentOnFailure: true,
-            }),
-          ),
+          children.map(async (c) => {
+            const data = { ...(c.data as Record<string, unknown>), [META_KEY]: { source: meta.source, messageId: meta.messageId, parent: `${entry.name}/${job.id}` } };
+            const child = await queues.get(c.name).add(c.name, data, { jobId: c.id, parent: { id: job.id ?? '', queue: job.queueQualifiedName }, failParentOnFailure: true });
+            queues.index?.added(c.name, child.id, data);
+          }),
         );
         await job.updateData({ ...raw, [META_KEY]: { ...meta, childrenSpawned: true } });
         if (token && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
