@@ -33,7 +33,7 @@ export interface AnalyticsPool {
 export function createAnalytics(deps: AnalyticsDeps): AnalyticsPool {
   const settings = analyticsSettings(deps.config);
   const knex = postgresKnex(settings.db, { applicationName: 'fable-jobs:analytics' });
-  const runner = new KindRunner({ knex, settings, log: deps.log });
+  const runner = new KindRunner({ knex, settings });
   const run = (kind: AnalyticsKind) => (data: { kind: string; trigger?: 'sqs' | 'schedule' | 'operator' }, ctx: Parameters<KindRunner['run']>[2]) =>
     runner.run(kind, data, ctx);
   return {

@@ -28,12 +28,10 @@ export type RunOutcome =
 export class KindRunner {
   readonly #knex: Knex;
   readonly #settings: AnalyticsSettings;
-  readonly #log: Logger;
 
-  constructor(opts: { knex: Knex; settings: AnalyticsSettings; log: Logger }) {
+  constructor(opts: { knex: Knex; settings: AnalyticsSettings }) {
     this.#knex = opts.knex;
     this.#settings = opts.settings;
-    this.#log = opts.log;
   }
 
   async run(expected: AnalyticsKind, data: AnalyticsPayload, ctx: JobContext): Promise<RunOutcome> {
