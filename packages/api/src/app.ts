@@ -6,6 +6,7 @@ import type { Health, Logger, Metrics, Config } from '@fable-jobs/runtime';
 import type { QueueSet } from '@fable-jobs/queue';
 import { BackgroundTasks } from './background.ts';
 import { featureRoutes } from './features.ts';
+import { ADMIN_API_PATH, adminApiPlugin, type AdminApiOptions } from './plugins/admin-api.ts';
 import { dashboardPlugin } from './plugins/dashboard.ts';
 import { registerDocs } from './plugins/docs.ts';
 
@@ -19,6 +20,8 @@ export interface ApiDeps {
   mysql?: Knex | undefined;
   /** Client of the asset bucket (demo indexes, voice-overs); default from config. */
   s3?: S3Client | undefined;
+  /** Operator tools (dead letters, replay, search, audit) for /admin/api and the dashboard's audit. */
+  admin?: Omit<AdminApiOptions, 'users'> | undefined;
 }
 
 declare module 'fastify' {
@@ -68,7 +71,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await deps.metrics.text()));
 
   if (deps.config.api.dashboardUsers.length > 0) {
-    await app.register(dashboardPlugin, { queues: deps.queues, users: deps.config.api.dashboardUsers });
+    await app.register(dashboardPlugin, { queues: deps.queues, users: deps.config.api.dashboardUsers, audit: deps.admin?.audit });
+    if (deps.admin) await app.register(adminApiPlugin, { prefix: ADMIN_API_PATH, users: deps.config.api.dashboardUsers, ...deps.admin });
   } else {
     deps.log.warn('DASHBOARD_USERS is empty: the dashboard (/admin/queues) is disabled');
   }

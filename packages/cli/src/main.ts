@@ -7,7 +7,8 @@ import { readEnv } from './env.ts';
 import { startApi } from './commands/api.ts';
 import { startBridge } from './commands/bridge.ts';
 import { migrate } from './commands/migrate.ts';
-import { startOps } from './commands/ops.ts';
+import { runOpsCommand } from './commands/ops.ts';
+import { startOps } from './commands/ops-server.ts';
 import { parseData, progressBar, send } from './commands/send.ts';
 import { startAll } from './commands/start.ts';
 import { startPools } from './commands/worker.ts';
@@ -29,6 +30,21 @@ const USAGE = `fable-jobs <command> [options]
       --idempotency-key K    [--unique-keys: K-0, K-1, ...]
       --queue NAME | --queue-url URL   --endpoint URL   --region R   --force (unknown types too)
   hash-password [PASSWORD]   a scrypt hash for DASHBOARD_USERS (reads stdin when no argument)
+
+  dlq list [--source sqs|jobs|all] [--queue Q] [--limit N]
+                             the SQS dead-letter queue and failed jobs, one list
+  dlq show ID                one entry with its payload
+  dlq redrive [--type T] [--rate N] [--max N] [--dry-run] --reason "..."
+                             move DLQ messages back to the main queue
+  dlq purge [--what sqs|jobs|all] [--queue Q] --reason "..."
+  replay QUEUE JOB_ID [--data file.json] --reason "..."
+                             a new job from an old one (edited data validated), linked and audited
+  retry [--queue Q] [--code CODE] [--since 2h|ISO] [--until ...] [--dry-run] --reason "..."
+                             retry failed jobs in bulk
+  search TYPE VALUE          jobs by org | job_key | message_id | idempotency_key | rid | integration
+  audit [--action A] [--since 7d] [--limit N]
+                             who did what, when and why
+      (--actor NAME on any of them; default: your OS user)
 
 Configuration comes from the environment; see .env.example.`;
 
@@ -132,6 +148,24 @@ async function main(argv: string[]): Promise<void> {
       });
       process.stdout.write(`sent ${result.sent} (${result.failed} failed) to ${result.queueUrl} in ${result.ms} ms\n`);
       if (result.failed > 0) process.exitCode = 1;
+      return;
+    }
+    case 'dlq':
+    case 'replay':
+    case 'retry':
+    case 'search':
+    case 'audit': {
+      const ctx = context(command);
+      try {
+        await runOpsCommand(ctx, command, rest);
+      } catch (err) {
+        if ((err as Error).name === 'OpsError') {
+          process.stderr.write(`fable-jobs ${command}: ${(err as Error).message}\n`);
+          process.exitCode = 2;
+        } else throw err;
+      } finally {
+        await ctx.lifecycle.shutdown('done');
+      }
       return;
     }
     case 'hash-password': {

@@ -91,15 +91,14 @@ export async function waitForJob(queue: Queue, jobId: string, state: WaitState, 
         const job = await queue.getJob(jobId);
         if (!job || done) return;
         const s = await job.getState();
-        if (s === state) {
-          done = true;
-          clearTimeout(timer);
-          resolve(job);
-        } else if ((s === 'completed' || s === 'failed') && s !== state) {
-          done = true;
-          clearTimeout(timer);
-          reject(new Error(`job ${queue.name}/${jobId} ended ${s}, expected ${state}: ${job.failedReason ?? ''}`));
-        }
+        if (done || (s !== 'completed' && s !== 'failed')) return;
+        // Read the job again after its state: the first read may predate the result.
+        const settled = (await queue.getJob(jobId)) ?? job;
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (s === state) resolve(settled);
+        else reject(new Error(`job ${queue.name}/${jobId} ended ${s}, expected ${state}: ${settled.failedReason ?? ''}`));
       };
       const onEvent = ({ jobId: id }: { jobId: string }) => void (id === jobId && check());
       events.on('completed', onEvent);

@@ -32,7 +32,7 @@ export async function startAll(ctx: Context): Promise<void> {
   sqs.destroy();
   await startPools(ctx, POOLS);
   await startBridge(ctx, urls);
-  const app = await startApi(ctx);
+  const app = await startApi(ctx, urls);
 
   const address = app.server.address();
   const api = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : config.api.port}`;
