@@ -112,6 +112,27 @@ describe('source size cap', () => {
   });
 });
 
+describe('ffmpeg missing from the worker image', () => {
+  let stack: MediaStack;
+  beforeAll(async () => {
+    stack = await startMediaStack({ env: { FFPROBE_PATH: '/nonexistent/ffprobe', JOB_OVERRIDES: JSON.stringify({ [VIDEO]: { attempts: 2, backoffMs: 10 } }) } });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('is an operations problem, not a bad input: retried, and the reason says what to install', async () => {
+    const jobKey = `job-${uid()}`;
+    const key = `uploads/${uid()}/clip.mp4`;
+    await stack.putFile(key, join(media, 'clip.mp4'));
+    await stack.insertJobRow(jobKey, 'TRANSCODE_VIDEO');
+    const jobId = await stack.send('TRANSCODE_VIDEO', { key: jobKey, sourceFilePath: stack.url(key), processedFilePath: stack.url(`processed/${uid()}`), sub: 'CONVERT_TO_MP4' });
+    const job = await stack.wait(VIDEO, jobId, 'failed');
+    expect(job.attemptsMade).toBe(2);
+    expect(job.failedReason).toMatch(/^MEDIA_ENGINE_UNAVAILABLE: cannot run \/nonexistent\/ffprobe: .*; install ffmpeg\/ffprobe in the worker image or set FFPROBE_PATH$/);
+  });
+});
+
 describe('S3 down for a moment', () => {
   let stack: MediaStack;
   let proxy: S3OutageProxy;

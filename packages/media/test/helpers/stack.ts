@@ -36,6 +36,7 @@ export interface MediaStack {
   jobRow(jobKey: string): Promise<{ processing_status: number; failure_reason: string | null; info: Record<string, unknown> | null } | undefined>;
   /** Send a legacy TRANSCODE_* message; returns the BullMQ job id the bridge gives it. */
   send(type: 'TRANSCODE_VIDEO' | 'TRANSCODE_AUDIO', attributes: Record<string, string>): Promise<string>;
+  /** The job once it reached `state`, read afresh (waitForJob's copy can predate the final write). */
   wait(name: 'media.transcode-video' | 'media.transcode-audio', jobId: string, state: WaitState, timeoutMs?: number): ReturnType<typeof waitForJob>;
   close(): Promise<void>;
 }
@@ -146,7 +147,10 @@ export async function startMediaStack(opts: StackOptions = {}): Promise<MediaSta
       const [messageId] = await sqs.send(queueUrl, [msg]);
       return jobIdFor(messageId ?? '');
     },
-    wait: (name, jobId, state, timeoutMs = 60_000) => waitForJob(queues.get(name), jobId, state, { connection: h.producer, timeoutMs }),
+    async wait(name, jobId, state, timeoutMs = 60_000) {
+      const seen = await waitForJob(queues.get(name), jobId, state, { connection: h.producer, timeoutMs });
+      return (await queues.get(name).getJob(jobId)) ?? seen;
+    },
     async close() {
       bridge?.stopIntake();
       await bridge?.drain(AbortSignal.timeout(5000));
