@@ -1,7 +1,7 @@
 import type { Pool } from '@fable-jobs/contracts';
 import { createAnalytics } from '@fable-jobs/analytics';
 import { EffectsRepo, JobRunsRepo, LegacyJobsRepo, type Knex } from '@fable-jobs/db';
-import { createIntegrationsProcessors } from '@fable-jobs/integrations';
+import { createIntegrations } from '@fable-jobs/integrations';
 import { createLlmProcessors } from '@fable-jobs/llm';
 import { createMediaProcessors } from '@fable-jobs/media';
 import { PoolRunner, StatusRecorder, systemProcessors, upsertSchedules, type QueueSet } from '@fable-jobs/queue';
@@ -58,9 +58,13 @@ export async function startWorker(ctx: WorkerContext, pools: readonly Pool[]): P
         log.info({ schedules: await upsertSchedules(ctx.queues, analytics.schedules) }, 'analytics schedules in place');
         break;
       }
-      case 'integrations':
-        runner.add('integrations', createIntegrationsProcessors(domain));
+      case 'integrations': {
+        const integrations = createIntegrations(domain);
+        // After the drain phase: delivery records of the last jobs are flushed, then pools closed.
+        ctx.lifecycle.on('close', 'integrations: flush delivery records', () => integrations.close());
+        runner.add('integrations', integrations.processors);
         break;
+      }
       case 'llm':
         runner.add('llm', createLlmProcessors(domain));
         break;
