@@ -175,7 +175,8 @@ describe('POST /v1/f/llmops — async mode', () => {
     expect(state).toBe('queued');
     expect(res.headers.location).toBe(`/v1/f/llmops/jobs/${jobId}`);
 
-    await waitForJob(api.queues.get('llm.run'), jobId, 'completed', { connection: api.h.producer });
+    // (The cast bridges two installed copies of the same bullmq version's types.)
+    await waitForJob(api.queues.get('llm.run') as unknown as Parameters<typeof waitForJob>[0], jobId, 'completed', { connection: api.h.producer });
     const status = await api.app.inject({ method: 'GET', url: `/v1/f/llmops/jobs/${jobId}`, headers: { authorization: auth } });
     expect(status.statusCode).toBe(200);
     expect(status.json().data).toMatchObject({ jobId, state: 'succeeded', error: null, result: { role: 'assistant', content: [{ type: 'tool_use', name: 'demo-metadata' }] } });

@@ -42,10 +42,13 @@ export function createLlmRun(deps: LlmRunDeps) {
     if (!run) throw new PermanentError(`run ${data.runId} does not exist`, { code: 'LLM_RUN_NOT_FOUND' });
     // A redelivered job of a finished run answers from the row instead of paying twice.
     if (run.status === 'succeeded' && run.output) return { runId: run.id, message: run.output };
-    await runs.markRunning(run.id);
+    // Off the critical path: awaited before the run is finished either way.
+    const running = runs.markRunning(run.id);
+    running.catch(() => {});
 
     const op = run.type as LlmOperation;
     const attempts: AttemptRow[] = [];
+    const settling: Array<Promise<void>> = [];
     let usage: TokenUsage = ZERO_USAGE;
     let seq = 0;
     let lastAccount: string | undefined;
@@ -62,10 +65,10 @@ export function createLlmRun(deps: LlmRunDeps) {
       };
       try {
         const result = await caller.call(params, { thread: run.thread, signal: ctx.signal, onAttempt: record });
-        await limiter.settle(reserve, result.usage.input + result.usage.output + result.usage.cacheWrite + result.usage.cacheRead);
+        settling.push(limiter.settle(reserve, result.usage.input + result.usage.output + result.usage.cacheWrite + result.usage.cacheRead));
         return result;
       } catch (err) {
-        await limiter.settle(reserve, 0).catch(() => {});
+        settling.push(limiter.settle(reserve, 0).catch(() => {}));
         throw err;
       }
     };
@@ -100,7 +103,9 @@ export function createLlmRun(deps: LlmRunDeps) {
 
       const message = assistantMessage(result.message);
       const cost = costUsd(run.model, usage, prices);
+      await running;
       await Promise.all([
+        ...settling,
         runs.addAttempts(attempts),
         runs.finish(run.id, { status: 'succeeded', account: result.account, output: message }, { usage, costUsd: cost, attempts: attempts.length, durationMs: Math.round(performance.now() - started) }),
       ]);
@@ -111,6 +116,7 @@ export function createLlmRun(deps: LlmRunDeps) {
       recordUsage(metrics, op, usage, cost);
       const kind = classifyError(err);
       const final = kind === 'permanent' || (kind === 'retryable' && ctx.attempt >= ctx.maxAttempts);
+      await Promise.allSettled([running, ...settling]);
       await runs.addAttempts(attempts).catch((e: Error) => ctx.log.error({ err: e.message }, 'could not record llm attempts'));
       if (final) {
         await runs.finish(run.id, { status: 'failed', account: lastAccount, errorCode: errorCode(err), error: errorMessage(err) }, { usage, costUsd: cost, attempts: attempts.length, durationMs: Math.round(performance.now() - started) });

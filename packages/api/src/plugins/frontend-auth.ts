@@ -73,6 +73,8 @@ export async function frontendAuth(app: FastifyInstance, opts: { config: Config;
       allowedAud: llm.auth0Audiences,
       clockTolerance: llm.auth0ClockToleranceSeconds * 1000,
       requiredClaims: ['exp', 'sub', 'iss', 'aud'],
+      // Verified tokens are remembered until they expire: the RSA check runs once per token.
+      cache: 1000,
       extractToken: (req: FastifyRequest) => parseAuthorization(req.headers.authorization)?.jwt,
     },
   });
