@@ -3,6 +3,7 @@
 // worker processes started with the real CLI. Effects are counted at the receiving side: the
 // `system_effects` table written by `system.effect` (one row per effect key, a count per run).
 import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { EffectsRepo, mysqlKnex, type Knex } from '@fable-jobs/db';
 import { encodeMessage } from '@fable-jobs/contracts';
 import { startRedisServer, spawnCli, testConfig, type Proc, type RedisServerHandle } from '@fable-jobs/testing';
@@ -118,6 +119,32 @@ export class Fleet {
         sent = due;
       }
       await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Remove completed jobs of a queue, as retention would: only the ledger remembers them then. */
+  async cleanCompleted(queue: string): Promise<number> {
+    const q = new Queue(queue, { connection: { host: '127.0.0.1', port: this.redis.port, maxRetriesPerRequest: null }, prefix: this.prefix });
+    try {
+      return (await q.clean(0, 1_000_000, 'completed')).length;
+    } finally {
+      await q.close();
+    }
+  }
+
+  /** Wait until SQS is drained and the queue has nothing waiting, delayed or running. */
+  async settle(queue = 'system.effect', timeoutMs = 120_000): Promise<void> {
+    const q = new Queue(queue, { connection: { host: '127.0.0.1', port: this.redis.port, maxRetriesPerRequest: null }, prefix: this.prefix });
+    try {
+      const t0 = Date.now();
+      while (Date.now() - t0 < timeoutMs) {
+        const busy = (await this.mainDepth()) + (await q.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized', 'paused'));
+        if (busy === 0) return;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error(`${queue} did not settle within ${timeoutMs} ms`);
+    } finally {
+      await q.close();
     }
   }
 
