@@ -26,7 +26,7 @@ describe('worker processes', () => {
     h.defer(() => queues.close());
     // A bare worker process (the system pool only); stalled checks every 500 ms fleet-wide.
     child = spawn(process.execPath, [fileURLToPath(new URL('./child-worker.ts', import.meta.url))], {
-      env: { ...process.env, BULLMQ_PREFIX: h.prefix, WORKER_STALLED_INTERVAL_MS: '500' },
+      env: { ...process.env, BULLMQ_PREFIX: h.prefix, WORKER_STALLED_INTERVAL_MS: '500', JOB_OVERRIDES: '{"system.effect":{"lockDurationMs":3000}}' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     await new Promise((resolve, reject) => {
@@ -40,7 +40,7 @@ describe('worker processes', () => {
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
 
-    // Another worker picks the job up once its lock (5 s for system.effect) lapses.
+    // Another worker picks the job up once the dead worker's lock (3 s here) lapses.
     const runner = new PoolRunner({ connection: h.worker, queues, log: h.log, stalledIntervalMs: 500 }).add('system', systemProcessors({ effects: new EffectsRepo(h.mysql) }));
     await runner.start();
     h.defer(() => runner.forceClose());

@@ -40,7 +40,7 @@ export const systemJobs = [
     ),
     attempts: 5,
     concurrency: 20,
-    lockDurationMs: 5_000,
+    lockDurationMs: 15_000,
     legacyKeyField: 'key',
   }),
 ] as const;
