@@ -6,7 +6,7 @@ import type { AnthropicCaller, CallAttempt, CallResult } from './anthropic/calle
 import { loadScreenImages } from './images.ts';
 import { recordUsage, type LlmMetrics } from './metrics.ts';
 import { addUsage, costUsd, ZERO_USAGE, type TokenUsage } from './pricing.ts';
-import { buildRequest } from './prompt.ts';
+import { buildRequest, estimateInputTokens } from './prompt.ts';
 import type { ModelRateLimiter } from './rate-limiter.ts';
 import type { AttemptRow, LlmRunsRepo } from './runs-repo.ts';
 import { assistantMessage, checkToolOutput } from './tool-output.ts';
@@ -42,11 +42,17 @@ export function createLlmRun(deps: LlmRunDeps) {
     if (!run) throw new PermanentError(`run ${data.runId} does not exist`, { code: 'LLM_RUN_NOT_FOUND' });
     // A redelivered job of a finished run answers from the row instead of paying twice.
     if (run.status === 'succeeded' && run.output) return { runId: run.id, message: run.output };
+    const op = run.type as LlmOperation;
+    const refs = LLM_OPERATIONS[op].images === 'none' ? [] : (run.input.refsForMMV ?? []);
+
+    // The budget first, before any read or write: a burst held back costs one Redis call per try.
+    const firstReserve = estimateInputTokens(op, run.input, refs.length) + config.llm.maxTokens;
+    const wait = await limiter.acquire(firstReserve);
+    if (wait > 0) throw new RateLimitedError(wait, `the llm pool budget (${config.llm.requestsPerMinute} requests, ${config.llm.tokensPerMinute} tokens per minute) is spent`, { code: 'LLM_RATE_LIMITED' });
     // Off the critical path: awaited before the run is finished either way.
     const running = runs.markRunning(run.id);
     running.catch(() => {});
 
-    const op = run.type as LlmOperation;
     const attempts: AttemptRow[] = [];
     const settling: Array<Promise<void>> = [];
     let usage: TokenUsage = ZERO_USAGE;
@@ -54,10 +60,9 @@ export function createLlmRun(deps: LlmRunDeps) {
     let lastAccount: string | undefined;
 
     const call = async (params: MessageCreateParamsNonStreaming, kind: 'call' | 'correction', estimate: number): Promise<CallResult> => {
-      const reserve = estimate + params.max_tokens;
+      const reserve = kind === 'call' ? firstReserve : estimate + params.max_tokens;
       // A correction finishes a run already under way: it goes into debt rather than waiting.
-      const wait = await limiter.acquire(reserve, { force: kind === 'correction' });
-      if (wait > 0) throw new RateLimitedError(wait, `the llm pool budget (${config.llm.requestsPerMinute} requests, ${config.llm.tokensPerMinute} tokens per minute) is spent`, { code: 'LLM_RATE_LIMITED' });
+      if (kind === 'correction') await limiter.acquire(reserve, { force: true });
       const record = (a: CallAttempt) => {
         attempts.push({ runId: run.id, jobAttempt: ctx.attempt, seq: ++seq, kind, account: a.account, outcome: a.outcome, httpStatus: a.httpStatus, errorType: a.errorType, requestId: a.requestId, usage: a.usage, durationMs: a.durationMs });
         lastAccount = a.account;
@@ -74,7 +79,6 @@ export function createLlmRun(deps: LlmRunDeps) {
     };
 
     try {
-      const refs = LLM_OPERATIONS[op].images === 'none' ? [] : (run.input.refsForMMV ?? []);
       if (refs.length > config.llm.maxImages) throw new PermanentError(`${refs.length} screen images; at most ${config.llm.maxImages} per request`, { code: 'LLM_BAD_INPUT' });
       const images = refs.length ? await loadScreenImages(s3, config.llm.privateBucket, refs, { maxBytes: config.llm.maxImageBytes, signal: ctx.signal }) : [];
       const built = buildRequest(op, run.input, images, { model: run.model, maxTokens: config.llm.maxTokens });
@@ -122,6 +126,7 @@ export function createLlmRun(deps: LlmRunDeps) {
         await runs.finish(run.id, { status: 'failed', account: lastAccount, errorCode: errorCode(err), error: errorMessage(err) }, { usage, costUsd: cost, attempts: attempts.length, durationMs: Math.round(performance.now() - started) });
       } else {
         await runs.addUsage(run.id, { usage, costUsd: cost, attempts: attempts.length });
+        // Every account answered 429: the run waits in the queue again.
         if (kind === 'rate-limited') await runs.requeue(run.id);
       }
       throw err;

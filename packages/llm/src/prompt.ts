@@ -78,15 +78,23 @@ export function tagged(op: LlmOperation, payload: UserPayload): string {
   return parts.join('\n\n');
 }
 
+// Images cost about (width × height) / 750 tokens, capped near 1600 by the API's resizing.
+const TOKENS_PER_IMAGE = 1600;
+
+/** Input tokens of an operation's request, estimated from the payload before images are read. */
+export function estimateInputTokens(op: LlmOperation, payload: UserPayload, images: number): number {
+  const { refsForMMV: _refs, ...text } = payload;
+  const tool = LLM_TOOLS[toolFor(op, payload.usecase)];
+  const chars = systemPrompt(op, payload.usecase).length + JSON.stringify(text).length + JSON.stringify(tool.schema).length + images * 80;
+  return Math.ceil(chars / 4) + images * TOKENS_PER_IMAGE;
+}
+
 export interface BuiltRequest {
   tool: LlmToolName;
   params: MessageCreateParamsNonStreaming;
   /** Rough input size in tokens, for the rate limiter's reservation. */
   estimatedInputTokens: number;
 }
-
-// Images cost about (width × height) / 750 tokens, capped near 1600 by the API's resizing.
-const TOKENS_PER_IMAGE = 1600;
 
 /**
  * The Messages API request of one operation: its system prompt (cached), exactly one tool,

@@ -23,9 +23,9 @@ export const llmJobs = [
       },
       { additionalProperties: false },
     ),
-    // Jobs started per minute across all workers; model requests and tokens per minute are
-    // enforced by the pool's Redis token buckets (LLM_REQUESTS_PER_MINUTE, LLM_TOKENS_PER_MINUTE).
-    limiter: { max: 120, durationMs: MINUTE },
+    // No job-count limiter: the pool-wide limit is on what a job costs — model requests and
+    // tokens per minute in Redis token buckets (LLM_REQUESTS_PER_MINUTE, LLM_TOKENS_PER_MINUTE),
+    // which pause this queue (RateLimitedError) instead of failing a burst.
     // A run is one model call (plus account fallbacks and one corrective retry), each bounded
     // by LLM_REQUEST_TIMEOUT_MS: failures are retried once, then reported.
     attempts: 2,
