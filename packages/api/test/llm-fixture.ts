@@ -3,7 +3,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import type { FastifyInstance } from 'fastify';
 import { createLlmProcessors } from '@fable-jobs/llm';
 import { PoolRunner, QueueSet } from '@fable-jobs/queue';
-import { Health } from '@fable-jobs/runtime';
+import { createLogger, Health, type Logger } from '@fable-jobs/runtime';
 import {
   createHarness,
   startFakeAnthropic,
@@ -93,7 +93,7 @@ export interface ApiFixture {
 }
 
 /** The API (and, unless `worker: false`, an llm worker) on real Redis/MySQL against the fakes. */
-export async function startApi(ext: Externals, opts: { env?: Record<string, string>; worker?: boolean } = {}): Promise<ApiFixture> {
+export async function startApi(ext: Externals, opts: { env?: Record<string, string>; worker?: boolean; logTo?: NodeJS.WritableStream } = {}): Promise<ApiFixture> {
   const h = await createHarness({
     env: {
       ANTHORIPC_KEY: ACCOUNTS,
@@ -113,13 +113,15 @@ export async function startApi(ext: Externals, opts: { env?: Record<string, stri
     },
   });
   const queues = new QueueSet({ connection: h.producer, prefix: h.prefix });
+  // Everything at debug level into `logTo` when a test inspects the logs.
+  const log: Logger = opts.logTo ? createLogger({ level: 'debug', scrubber: h.scrubber, name: 'test', destination: opts.logTo }) : h.log;
   let runner: PoolRunner | undefined;
   if (opts.worker ?? true) {
-    runner = new PoolRunner({ connection: h.worker, queues, log: h.log, metrics: h.metrics, scrubber: h.scrubber });
-    runner.add('llm', createLlmProcessors({ config: h.config, log: h.log, mysql: h.mysql, postgres: h.postgres, metrics: h.metrics, redis: h.producer, s3: ext.s3 }));
+    runner = new PoolRunner({ connection: h.worker, queues, log, metrics: h.metrics, scrubber: h.scrubber });
+    runner.add('llm', createLlmProcessors({ config: h.config, log, mysql: h.mysql, postgres: h.postgres, metrics: h.metrics, redis: h.producer, s3: ext.s3 }));
     await runner.start();
   }
-  const app = await buildApp({ config: h.config, log: h.log, metrics: h.metrics, health: new Health(), queues, mysql: h.mysql, s3: ext.s3 });
+  const app = await buildApp({ config: h.config, log, metrics: h.metrics, health: new Health(), queues, mysql: h.mysql, s3: ext.s3 });
   await app.ready();
   const sub = `auth0|${randomUUID()}`;
   return {

@@ -1,8 +1,9 @@
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toolInputProblems, type LlmToolName } from '@fable-jobs/contracts';
 import { accountOrder, LlmRunsRepo } from '@fable-jobs/llm';
 import { sampleFromSchema, waitForJob, type MessagesRequestBody } from '@fable-jobs/testing';
-import { PNG, put, startApi, startExternals, type ApiFixture, type Externals } from './llm-fixture.ts';
+import { ANTHROPIC_KEYS, PNG, put, startApi, startExternals, type ApiFixture, type Externals } from './llm-fixture.ts';
 
 let ext: Externals;
 let api: ApiFixture;
@@ -285,6 +286,42 @@ describe('HTTP hygiene', () => {
       expect((await preflight('https://evil.example')).headers['access-control-allow-origin']).toBeUndefined();
     } finally {
       await withCors.close();
+    }
+  });
+});
+
+describe('secrets', () => {
+  it('never reach the logs or the job data: keys, the JWT, the Authorization header', async () => {
+    const lines: string[] = [];
+    const sink = new PassThrough();
+    sink.on('data', (b: Buffer) => lines.push(String(b)));
+    const logged = await startApi(ext, { logTo: sink });
+    try {
+      const auth = logged.auth({ orgId: '7' });
+      const jwt = auth.slice('Bearer 7:'.length);
+      const ok = await llmops(logged, { type: 'create_demo_per_usecase', user_payload: { refsForMMV: screens(1) } }, { auth });
+      expect(ok.statusCode).toBe(200);
+      const marker = `marker-secrets-${Math.random()}`;
+      for (const key of KEYS) ext.anthropic.scriptWhen(marked(marker), key, { kind: 'rate-limited', spendLimit: true });
+      expect((await llmops(logged, { type: 'root_router_req', user_payload: { req: marker } }, { auth })).statusCode).toBe(502);
+      await logged.app.backgroundTasks.idle();
+
+      const text = lines.join('');
+      expect(text).toContain('"msg"');
+      for (const secret of [...Object.keys(ANTHROPIC_KEYS), jwt, jwt.split('.')[2] as string]) expect(text).not.toContain(secret);
+      // Job data is references only.
+      const jobKeys = (await logged.h.producer.keys(`${logged.h.prefix}:llm.run:*`)).filter((k) => /:[0-9a-f-]{36}$/.test(k));
+      const dataOf = await Promise.all(jobKeys.map((k) => logged.h.producer.hget(k, 'data')));
+      expect(dataOf.length).toBeGreaterThan(0);
+      for (const d of dataOf) {
+        expect(Object.keys(JSON.parse(d ?? '{}')).sort()).toEqual(['_meta', 'runId', 'type']);
+        expect(d).not.toContain(jwt);
+      }
+      // Failure reasons stored by BullMQ are scrubbed too.
+      const reasons = await Promise.all(jobKeys.map((k) => logged.h.producer.hget(k, 'failedReason')));
+      for (const r of reasons) for (const secret of Object.keys(ANTHROPIC_KEYS)) expect(r ?? '').not.toContain(secret);
+    } finally {
+      await logged.close();
     }
   });
 });
