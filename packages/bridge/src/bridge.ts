@@ -1,3 +1,4 @@
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { ChangeMessageVisibilityBatchCommand, SendMessageBatchCommand, type Message, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
 import {
@@ -11,7 +12,7 @@ import {
 } from '@fable-jobs/contracts';
 import type { LedgerRepo, LegacyJobsRepo } from '@fable-jobs/db';
 import { enqueueBulk, type EnqueueRequest, type QueueSet } from '@fable-jobs/queue';
-import type { Config, Logger, Metrics } from '@fable-jobs/runtime';
+import { TRACER_NAME, type Config, type Logger, type Metrics } from '@fable-jobs/runtime';
 import { confirmDurable, type Durability } from './durability.ts';
 import { LedgerWriter } from './ledger-writer.ts';
 
@@ -35,6 +36,7 @@ interface Accepted {
   explicitKey: boolean;
   routed: RoutedMessage;
   meta: JobMeta;
+  span?: Span | undefined;
 }
 
 interface Rejected {
@@ -42,6 +44,7 @@ interface Rejected {
   code: string;
   reason: string;
   type?: string | undefined;
+  span?: Span | undefined;
 }
 
 /** Attribute on a dead-lettered message: why it was rejected (one attribute; SQS allows 10). */
@@ -93,10 +96,13 @@ export class Bridge {
   #timers: NodeJS.Timeout[] = [];
 
   readonly #ledger: LedgerWriter;
+  /** Set when the queues trace: a span per message, its jobs added under it. */
+  readonly #tracer: Tracer | undefined;
 
   constructor(deps: BridgeDeps) {
     this.#d = deps;
     this.#ledger = new LedgerWriter(deps.ledger, deps.log);
+    this.#tracer = deps.queues.telemetry ? trace.getTracer(TRACER_NAME) : undefined;
   }
 
   start(): void {
@@ -249,19 +255,20 @@ export class Bridge {
     const rejected: Rejected[] = [];
 
     for (const msg of messages) {
+      const attrs = flattenAttributes(msg.MessageAttributes);
+      const span = this.#messageSpan(msg, attrs);
       if (messageBytes(msg) > this.#d.options.maxMessageBytes) {
-        rejected.push({ msg, code: 'BRIDGE_OVERSIZE', reason: `message is ${messageBytes(msg)} bytes; the limit is ${this.#d.options.maxMessageBytes}` });
+        rejected.push({ msg, code: 'BRIDGE_OVERSIZE', reason: `message is ${messageBytes(msg)} bytes; the limit is ${this.#d.options.maxMessageBytes}`, span });
         continue;
       }
-      const attrs = flattenAttributes(msg.MessageAttributes);
       const env = openEnvelope(msg.Body ?? '', attrs);
       if (!env.ok) {
-        rejected.push({ msg, code: env.code, reason: env.reason });
+        rejected.push({ msg, code: env.code, reason: env.reason, span });
         continue;
       }
       const routed = registry.route(env.value);
       if (!routed.ok) {
-        rejected.push({ msg, code: routed.code, reason: routed.reason, type: env.value.type });
+        rejected.push({ msg, code: routed.code, reason: routed.reason, type: env.value.type, span });
         continue;
       }
       const messageId = msg.MessageId ?? '';
@@ -269,7 +276,9 @@ export class Bridge {
       const meta: JobMeta = { source: 'sqs', messageId, messageType: env.value.type };
       if (env.value.idempotencyKey) meta.idempotencyKey = env.value.idempotencyKey;
       if (env.value.traceparent) meta.traceparent = env.value.traceparent;
-      accepted.push({ msg, key, jobId: jobIdFor(key), explicitKey: env.value.idempotencyKey !== undefined, routed: routed.value, meta });
+      const jobId = jobIdFor(key);
+      span?.setAttributes({ 'fable.message.type': routed.value.type, 'fable.job.id': jobId, 'fable.job.queues': routed.value.jobs.map((j) => j.name) });
+      accepted.push({ msg, key, jobId, explicitKey: env.value.idempotencyKey !== undefined, routed: routed.value, meta, span });
     }
 
     const done: Message[] = [];
@@ -282,15 +291,20 @@ export class Bridge {
         const fresh = accepted.filter((a) => !seen.has(a.key));
         const reqs: EnqueueRequest[] = fresh.flatMap((a) => a.routed.jobs.map((j) => ({ name: j.name, data: j.data, jobId: a.jobId, meta: a.meta })));
         if (reqs.length > 0) {
-          // Bounded: BullMQ waits for a reconnect indefinitely; the message must go back to SQS instead.
-          await withTimeout(
-            (async () => {
-              await enqueueBulk(this.#d.queues, reqs);
-              await confirmDurable(this.#d.queues.connection, this.#d.durability);
-            })(),
-            this.#d.options.enqueueTimeoutMs,
-            'Redis did not accept the batch',
-          );
+          const batch = this.#batchSpan(fresh, reqs.length);
+          const enqueue = async () => {
+            await enqueueBulk(this.#d.queues, reqs);
+            await confirmDurable(this.#d.queues.connection, this.#d.durability);
+          };
+          try {
+            // Bounded: BullMQ waits for a reconnect indefinitely; the message must go back to SQS instead.
+            await withTimeout(batch ? context.with(trace.setSpan(context.active(), batch), enqueue) : enqueue(), this.#d.options.enqueueTimeoutMs, 'Redis did not accept the batch');
+          } catch (err) {
+            batch?.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+            throw err;
+          } finally {
+            batch?.end();
+          }
         }
         const now = new Date();
         this.#ledger.record(
@@ -309,8 +323,10 @@ export class Bridge {
           log.info({ duplicates: [...seen].slice(0, 10) }, 'duplicate messages recognised by the ledger; not enqueued again');
         }
         done.push(...accepted.map((a) => a.msg));
+        for (const a of accepted) endSpan(a.span, seen.has(a.key) ? 'duplicate' : 'enqueued');
         this.#failures = 0;
       } catch (err) {
+        for (const a of accepted) endSpan(a.span, 'left-in-queue', 'BRIDGE_ENQUEUE_FAILED');
         this.#failures += 1;
         metrics.bridgeEnqueueFailures.inc();
         log.warn({ err: (err as Error).message, messages: accepted.length, failures: this.#failures }, 'could not enqueue a batch; leaving it in SQS for redelivery');
@@ -319,6 +335,51 @@ export class Bridge {
     }
     metrics.bridgeBatchDuration.observe(Number(process.hrtime.bigint() - t0) / 1e9);
     return done;
+  }
+
+  /**
+   * A message's span (CONSUMER), child of the producer's span when it sent a traceparent.
+   * Attributes are ids and types only: payloads and their attributes never go into spans.
+   */
+  #messageSpan(msg: Message, attrs: Record<string, string>): Span | undefined {
+    if (!this.#tracer) return undefined;
+    const carrier: Record<string, string> = {};
+    if (attrs['traceparent']) carrier['traceparent'] = attrs['traceparent'];
+    if (attrs['tracestate']) carrier['tracestate'] = attrs['tracestate'];
+    const queue = this.#d.queueUrl.split('/').pop() ?? '';
+    return this.#tracer.startSpan(
+      `process ${queue}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'aws_sqs',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': queue,
+          'messaging.message.id': msg.MessageId ?? '',
+          'fable.sqs.receive_count': receiveCount(msg),
+        },
+      },
+      propagation.extract(ROOT_CONTEXT, carrier),
+    );
+  }
+
+  /**
+   * The batch's bulk add (one addBulk per queue, many messages): a PRODUCER span linked to every
+   * message span and back; each job is still added under its own message's span (bindTrace).
+   */
+  #batchSpan(fresh: Accepted[], jobs: number): Span | undefined {
+    if (!this.#tracer) return undefined;
+    const traced = fresh.filter((a): a is Accepted & { span: Span } => a.span !== undefined);
+    const batch = this.#tracer.startSpan(
+      'enqueue batch',
+      { kind: SpanKind.PRODUCER, links: traced.map((a) => ({ context: a.span.spanContext() })), attributes: { 'messaging.batch.message_count': fresh.length, 'fable.job.count': jobs } },
+      ROOT_CONTEXT,
+    );
+    for (const a of traced) {
+      a.span.addLink({ context: batch.spanContext() });
+      this.#d.queues.bindTrace(a.meta, trace.setSpan(ROOT_CONTEXT, a.span));
+    }
+    return batch;
   }
 
   /** Send poison messages to the DLQ (with the reason); returns those safely moved. */
@@ -359,6 +420,11 @@ export class Bridge {
       metrics.bridgeDeadLettered.inc({ code: r.code });
       log.warn({ messageId: r.msg.MessageId, code: r.code, reason: r.reason, type: r.type }, 'message dead-lettered');
     }
+    for (const r of rejected) {
+      // Only catalogue types: an unknown type is whatever the producer wrote.
+      if (r.type && registry.message(r.type)) r.span?.setAttribute('fable.message.type', r.type);
+      endSpan(r.span, moved.includes(r) ? 'dead-lettered' : 'left-in-queue', r.code);
+    }
     if (moved.length > 0) {
       this.#ledger.record(
         moved.map((r) => ({ key: r.msg.MessageId ?? '', messageId: r.msg.MessageId ?? '', messageType: r.type, status: 'dead-lettered' as const, errorCode: r.code, reason: r.reason, seenAt: now })),
@@ -385,6 +451,17 @@ export class Bridge {
 }
 
 export const bridgeLivenessKey = (prefix: string) => `${prefix}:fable:bridge:liveness`;
+
+/** Close a message span with what became of the message (and the error code when it failed). */
+function endSpan(span: Span | undefined, outcome: 'enqueued' | 'duplicate' | 'dead-lettered' | 'left-in-queue', code?: string): void {
+  if (!span) return;
+  span.setAttribute('fable.bridge.outcome', outcome);
+  if (code) {
+    span.setAttribute('error.type', code);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+  }
+  span.end();
+}
 
 /**
  * Readiness of the bridges as seen from any process: the newest liveness a bridge published in

@@ -10,14 +10,16 @@ import {
   createLogger,
   createRedis,
   loadConfig,
+  startTracing,
   type Config,
   type Logger,
   type RedisFacts,
+  type Tracing,
 } from '@fable-jobs/runtime';
 
 /**
  * Everything a process shares, built once from the parsed config: logger, metrics, health,
- * lifecycle, and lazily the connections (each registered for closing at shutdown).
+ * lifecycle, tracing, and lazily the connections (each registered for closing at shutdown).
  */
 export class Context {
   readonly config: Config;
@@ -27,6 +29,8 @@ export class Context {
   readonly metrics: Metrics;
   readonly health = new Health();
   readonly lifecycle: Lifecycle;
+  /** OpenTelemetry, on when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  readonly tracing: Tracing;
   #mysql?: Knex;
   #postgres?: Knex;
   #producer?: Redis;
@@ -41,6 +45,9 @@ export class Context {
     this.log = createLogger({ level: config.app.logLevel, pretty: config.app.logPretty, scrubber: this.scrubber, name: processName, base: { env: config.app.env } });
     this.metrics = new Metrics({ labels: { process: processName } });
     this.lifecycle = new Lifecycle(this.log, { timeoutMs: config.app.shutdownTimeoutMs });
+    this.tracing = startTracing(config.telemetry, { processName, environment: config.app.env, log: this.log.child({ component: 'tracing' }) });
+    // Registered first, so it closes last: spans of the drained work are flushed after everything else.
+    this.lifecycle.on('close', 'tracing: flush spans', () => this.tracing.shutdown());
   }
 
   static fromEnv(processName: string, env: Record<string, string | undefined>): Context {
@@ -98,6 +105,7 @@ export class Context {
         prefix: this.config.redis.prefix,
         overrides: this.config.worker.jobOverrides,
         index: new JobIndexWriter(new JobKeysRepo(this.mysql), this.log),
+        tracing: this.tracing.enabled,
       });
       this.#queues = q;
       this.lifecycle.on('close', 'queues', () => q.close());

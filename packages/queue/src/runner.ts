@@ -1,3 +1,4 @@
+import { SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { DelayedError, Worker, WaitingChildrenError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
@@ -14,7 +15,7 @@ import {
   type ProcessorMap,
 } from '@fable-jobs/contracts';
 import type { LegacyJobsRepo } from '@fable-jobs/db';
-import type { Logger, Metrics, Scrubber } from '@fable-jobs/runtime';
+import { TRACER_NAME, type Logger, type Metrics, type Scrubber } from '@fable-jobs/runtime';
 import { codeFromReason, JobTimeoutError, toRetryable, toUnrecoverable } from './errors.ts';
 import { fairnessKey } from './enqueue.ts';
 import { deferralDelayMs } from './fairness.ts';
@@ -54,12 +55,15 @@ export class PoolRunner {
   readonly #deps: RunnerDeps;
   readonly #entries = new Map<string, Entry>();
   readonly #scrub: (s: string) => string;
+  /** Set when the queues trace: each processor call is then a span (outbound calls nest under it). */
+  readonly #tracer: Tracer | undefined;
   #started = false;
 
   constructor(deps: RunnerDeps) {
     this.#deps = deps;
     const scrubber = deps.scrubber;
     this.#scrub = scrubber ? (s) => scrubber.scrub(s) : (s) => s;
+    this.#tracer = deps.queues.telemetry ? trace.getTracer(TRACER_NAME) : undefined;
   }
 
   /** Bind a pool's processors; exactly the pool's jobs (the type demands it; checked again here). */
@@ -97,6 +101,7 @@ export class PoolRunner {
         stalledInterval: this.#deps.stalledIntervalMs ?? 30_000,
         maxStalledCount: this.#deps.maxStalledCount ?? 2,
         autorun: false,
+        ...(this.#deps.queues.telemetry ? { telemetry: this.#deps.queues.telemetry } : {}),
       });
       this.#listen(entry, worker);
       entry.worker = worker;
@@ -275,8 +280,10 @@ export class PoolRunner {
 
     let result: unknown;
     try {
-      const run = entry.processor(payload as never, ctx);
-      result = resolved.timeoutMs ? await withTimeout(run, resolved.timeoutMs, controller) : await run;
+      result = await this.#traced(entry.name, job, attempt, meta, async () => {
+        const run = entry.processor(payload as never, ctx);
+        return resolved.timeoutMs ? await withTimeout(run, resolved.timeoutMs, controller) : await run;
+      });
     } catch (err) {
       if ((err as Error)?.name === 'WaitingChildrenError') {
         await settleFairness(false);
@@ -309,6 +316,33 @@ export class PoolRunner {
       await settleFairness(false);
     }
     return result;
+  }
+
+  /** The processor call as a span under BullMQ's `process` span: ids, attempt and error code only, never data. */
+  async #traced<T>(name: string, job: Job, attempt: number, meta: JobMeta, fn: () => Promise<T>): Promise<T> {
+    const tracer = this.#tracer;
+    if (!tracer) return fn();
+    const attributes = {
+      'bullmq.job.name': name,
+      'bullmq.job.id': job.id ?? '',
+      'fable.job.attempt': attempt,
+      'fable.job.source': meta.source,
+      ...(meta.messageId ? { 'messaging.message.id': meta.messageId } : {}),
+      ...(meta.messageType ? { 'fable.message.type': meta.messageType } : {}),
+    };
+    return tracer.startActiveSpan(`run ${name}`, { kind: SpanKind.INTERNAL, attributes }, async (span: Span) => {
+      try {
+        return await fn();
+      } catch (err) {
+        if ((err as Error)?.name !== 'WaitingChildrenError') {
+          span.setAttribute('error.type', errorCode(err));
+          span.setStatus({ code: SpanStatusCode.ERROR, message: this.#scrub(errorMessage(err)) });
+        }
+        throw err;
+      } finally {
+        span.end();
+      }
+    });
   }
 }
 

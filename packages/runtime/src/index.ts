@@ -7,3 +7,4 @@ export * from './redis.ts';
 export * from './ops-server.ts';
 export * from './sqs.ts';
 export * from './s3.ts';
+export * from './tracing.ts';
