@@ -5,8 +5,8 @@ import type { QueueSet } from './queues.ts';
 const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized', 'waiting-children'] as const;
 
 /**
- * Queue depth per state and the age of the oldest waiting job, read from Redis when scraped
- * (one pipeline per queue), for every queue of the catalogue.
+ * Queue depth per state, the age of the oldest waiting job and the number of connected workers,
+ * read from Redis when scraped, for every queue of the catalogue.
  */
 export function registerQueueGauges(metrics: Metrics, queues: QueueSet): void {
   const depth = new Gauge({
@@ -41,6 +41,23 @@ export function registerQueueGauges(metrics: Metrics, queues: QueueSet): void {
       });
     },
   });
+  const workers = new Gauge({
+    name: 'fable_queue_workers',
+    help: 'BullMQ workers connected to each queue (Redis CLIENT LIST; 0 = no process will run its jobs).',
+    labelNames: ['queue'] as const,
+    registers: [metrics.registry],
+    async collect() {
+      const all = queues.all();
+      const counts = await Promise.all(all.map((q) => q.getWorkersCount().catch(() => undefined)));
+      this.reset();
+      // A queue whose count could not be read is left out, not reported as 0 (that would page).
+      all.forEach((q, i) => {
+        const n = counts[i];
+        if (n !== undefined) this.set({ queue: q.name }, n);
+      });
+    },
+  });
   void depth;
   void oldest;
+  void workers;
 }
