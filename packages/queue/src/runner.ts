@@ -318,7 +318,7 @@ export class PoolRunner {
     return result;
   }
 
-  /** The processor call as a span under BullMQ's `process` span: ids, attempt and error code only, never data. */
+  /** The processor call as a span under BullMQ's `process` span: ids, attempt, error code and scrubbed message; never job data. */
   async #traced<T>(name: string, job: Job, attempt: number, meta: JobMeta, fn: () => Promise<T>): Promise<T> {
     const tracer = this.#tracer;
     if (!tracer) return fn();
