@@ -88,7 +88,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<number> {
 
 export async function api(opts: ApiBenchOptions = {}): Promise<string> {
   const seconds = opts.healthSeconds ?? Number(process.env['BENCH_SECONDS'] ?? 3);
-  const rounds = opts.rounds ?? 3;
+  const rounds = opts.rounds ?? Number(process.env['BENCH_ROUNDS'] ?? 5);
   const connections = opts.connections ?? 32;
   const requests = opts.requests ?? Number(process.env['BENCH_REQUESTS'] ?? 300);
 
