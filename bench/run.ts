@@ -1,5 +1,5 @@
 // `npm run bench -- <suite...>`: run benchmark suites and print their tables (markdown).
-// Suites: spine (default), analytics, integrations, media. Each suite runs its baseline and ours side by side.
+// Suites: spine (default), analytics, integrations, media, api. Each suite runs its baseline and ours side by side.
 import { mkdirSync, writeFileSync } from 'node:fs';
 
 const suites: Record<string, () => Promise<string>> = {
@@ -7,6 +7,7 @@ const suites: Record<string, () => Promise<string>> = {
   analytics: async () => (await import('./analytics/index.ts')).analytics(),
   integrations: async () => (await import('./integrations/index.ts')).integrations(),
   media: async () => (await import('./media/index.ts')).media(),
+  api: async () => (await import('./api/index.ts')).api(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -66,7 +66,8 @@ export async function startWorker(ctx: WorkerContext, pools: readonly Pool[]): P
         break;
       }
       case 'llm':
-        runner.add('llm', createLlmProcessors(domain));
+        // The worker's own connection: the token budget shares it instead of opening another.
+        runner.add('llm', createLlmProcessors({ ...domain, redis: ctx.workerRedis }));
         break;
     }
   }
