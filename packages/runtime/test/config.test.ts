@@ -33,8 +33,10 @@ describe('loadConfig', () => {
     ]);
     expect(config.integrations.mailchimpServerPrefix).toBe('us21');
     expect(config.llm.auth0Audiences).toEqual(['https://api.a', 'https://api.b']);
-    // Secrets are collected for scrubbing, each key separately.
+    // Secrets are collected for scrubbing, each key separately; account names are not secret.
     expect(secrets).toEqual(expect.arrayContaining(['hunter22', 'sk-ant-one', 'sk-ant-two']));
+    expect(secrets).not.toContain('main');
+    expect(secrets).not.toContain('backup');
   });
 
   it('takes the correctly spelt aliases too', () => {

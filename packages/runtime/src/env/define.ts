@@ -12,6 +12,9 @@ export interface Setting<T> {
   readonly example?: string | undefined;
   readonly defaultText?: string | undefined;
   readonly parse: (raw: string | undefined) => T;
+  /** For a structured secret: the parts that are secret (default: every string in it). */
+  // Method syntax keeps Setting<T> assignable to Setting<unknown> (parameters are bivariant).
+  secretValues?(value: T): string[];
 }
 
 export class SettingError extends Error {}
@@ -21,6 +24,7 @@ interface Common<T> {
   secret?: boolean;
   example?: string;
   default?: T;
+  secretValues?(value: T): string[];
 }
 
 function setting<T>(names: readonly string[], opts: Common<T>, parse: (raw: string) => T, describe?: (v: T) => string): Setting<T> {
@@ -32,6 +36,7 @@ function setting<T>(names: readonly string[], opts: Common<T>, parse: (raw: stri
     secret: opts.secret ?? false,
     example: opts.example,
     defaultText: hasDefault && opts.default !== undefined ? (describe ? describe(opts.default) : String(opts.default)) : undefined,
+    ...(opts.secretValues ? { secretValues: opts.secretValues } : {}),
     parse: (raw) => {
       if (raw === undefined || raw === '') {
         if (hasDefault) return opts.default as T;
@@ -142,7 +147,7 @@ export function parseEnv<S extends SpecTree>(spec: S, env: Record<string, string
         try {
           const value = s.parse(first === undefined ? undefined : env[first]);
           out[key] = value;
-          if (s.secret) collectStrings(value, secrets);
+          if (s.secret) collectStrings(s.secretValues ? s.secretValues(value) : value, secrets);
         } catch (err) {
           const label = first ?? s.names.join(' (or ') + (s.names.length > 1 ? ')' : '');
           problems.push(`${label}: ${(err as Error).message}`);

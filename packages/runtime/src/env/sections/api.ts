@@ -27,7 +27,7 @@ export const api = {
   host: v.string(['HOST', 'API_HOST'], { default: '0.0.0.0', doc: 'Interface the API listens on.' }),
   dashboardUsers: v.custom(
     ['DASHBOARD_USERS', 'ADMIN_USERS'],
-    { default: [], describe: () => '', secret: true, example: 'ops:admin:scrypt$...;support:viewer:scrypt$...', doc: 'Bull Board / admin API users, `name:role:password` separated by `;` (role admin or viewer; password a scrypt$ hash from `fable-jobs hash-password`).' },
+    { default: [], describe: () => '', secret: true, secretValues: (users) => users.map((u) => u.password), example: 'ops:admin:scrypt$...;support:viewer:scrypt$...', doc: 'Bull Board / admin API users, `name:role:password` separated by `;` (role admin or viewer; password a scrypt$ hash from `fable-jobs hash-password`).' },
     parseUsers,
   ),
   bodyLimitBytes: v.int(['API_BODY_LIMIT_BYTES'], { default: 5 * 1024 * 1024, min: 1024, doc: 'Largest accepted request body (413 beyond).' }),

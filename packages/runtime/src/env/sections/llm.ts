@@ -49,7 +49,7 @@ const TABLE = /^[A-Za-z0-9_]{1,64}$/;
 const table = (names: string[], fallback: string, doc: string) => v.string(names, { default: fallback, pattern: TABLE, patternDoc: 'a plain table name', doc });
 
 export const llm = {
-  anthropicAccounts: v.custom(['ANTHORIPC_KEY', 'ANTHROPIC_KEYS'], { default: [], secret: true, describe: () => '', example: 'main|sk-ant-...;backup|sk-ant-...', doc: 'Anthropic accounts, `account|key` separated by `;` (the old misspelt name is accepted).' }, parseAccounts),
+  anthropicAccounts: v.custom(['ANTHORIPC_KEY', 'ANTHROPIC_KEYS'], { default: [], secret: true, secretValues: (accounts) => accounts.map((a) => a.key), describe: () => '', example: 'main|sk-ant-...;backup|sk-ant-...', doc: 'Anthropic accounts, `account|key` separated by `;` (the old misspelt name is accepted).' }, parseAccounts),
   openaiKey: v.optionalString(['OPENAI_KEY', 'OPENAI_API_KEY'], { secret: true, doc: 'OpenAI API key (text-to-speech).' }),
   auth0Audiences: v.list(['AUTH0_AUDIENCES'], { default: [], doc: 'Accepted JWT audiences (comma list).' }),
   auth0IssuerUrl: v.optionalUrl(['AUTH0_ISSUER_URL'], { protocols: ['https', 'http'], doc: 'Auth0 issuer; JWKS is fetched from <issuer>/.well-known/jwks.json.' }),
