@@ -64,7 +64,8 @@ describe('admin API /admin/api', () => {
     const res = await app.inject({ method: 'POST', url: '/admin/api/dlq/redrive', headers: { authorization: ADMIN }, payload: { reason: 'incident 42 fixed' } });
     expect(res.json()).toMatchObject({ status: 'Success', data: { mode: 'manual', moved: 1 } });
     expect((await sqs.depth(urls.queueUrl)).visible).toBe(1);
-    const audit = await app.inject({ method: 'GET', url: '/admin/api/audit?action=dlq.redrive', headers: { authorization: VIEWER } });
+    const dlqName = urls.dlqUrl.split('/').pop() ?? '';
+    const audit = await app.inject({ method: 'GET', url: `/admin/api/audit?action=dlq.redrive&target=${dlqName}`, headers: { authorization: VIEWER } });
     expect(audit.json().data[0]).toMatchObject({ actor: 'ops', source: 'admin-api', reason: 'incident 42 fixed', details: { moved: 1 } });
   });
 
@@ -82,15 +83,16 @@ describe('admin API /admin/api', () => {
   });
 
   it('a retry clicked in Bull Board lands in the audit log', async () => {
+    const jobId = `bb-${h.prefix}`; // the audit log outlives tests: a target of this run only
     const runner = new PoolRunner({ connection: h.worker, queues, log: h.log }).add('system', systemProcessors({ effects: new EffectsRepo(h.mysql) }));
     await runner.start();
-    await enqueue(queues, { name: 'system.noop', data: { fail: 'permanent' }, jobId: 'bb-1' });
-    await waitForJob(queues.get('system.noop'), 'bb-1', 'failed', { connection: h.producer });
+    await enqueue(queues, { name: 'system.noop', data: { fail: 'permanent' }, jobId });
+    await waitForJob(queues.get('system.noop'), jobId, 'failed', { connection: h.producer });
     await runner.forceClose();
-    const res = await app.inject({ method: 'PUT', url: '/admin/queues/api/queues/system.noop/bb-1/retry', headers: { authorization: ADMIN } });
+    const res = await app.inject({ method: 'PUT', url: `/admin/queues/api/queues/system.noop/${jobId}/retry`, headers: { authorization: ADMIN } });
     expect(res.statusCode).toBeLessThan(300);
     const audit = new AuditRepo(h.mysql);
-    await until(async () => (await audit.list({ target: 'system.noop/bb-1' })).length === 1, { what: 'audited' });
-    expect((await audit.list({ target: 'system.noop/bb-1' }))[0]).toMatchObject({ actor: 'ops', source: 'dashboard', action: 'dashboard PUT /api/queues/:queueName/:jobId/retry' });
+    await until(async () => (await audit.list({ target: `system.noop/${jobId}` })).length === 1, { what: 'audited' });
+    expect((await audit.list({ target: `system.noop/${jobId}` }))[0]).toMatchObject({ actor: 'ops', source: 'dashboard', action: 'dashboard PUT /api/queues/:queueName/:jobId/retry' });
   });
 });

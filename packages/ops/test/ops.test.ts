@@ -104,7 +104,7 @@ describe('dead letters, one list', () => {
     expect(moved.map((m) => m.MessageAttributes?.['effectKey']?.StringValue).sort()).toEqual(['a', 'b', 'c'].map((k) => `redrive-${h.prefix}-${k}`));
     expect(moved.every((m) => m.Body === 'SYSTEM_EFFECT' && !m.MessageAttributes?.['fable_dlq'])).toBe(true);
     await until(async () => (await sqs.depth(urls.dlqUrl)).visible === 2, { what: 'the two others stay' });
-    const [entry] = await audit.list({ action: 'dlq.redrive', limit: 1 });
+    const [entry] = await audit.list({ action: 'dlq.redrive', target: dead.dlqName });
     expect(entry).toMatchObject({ actor: 'ada', source: 'cli', reason: 'outage over', details: { moved: 3, type: 'SYSTEM_EFFECT', mode: 'manual' } });
   });
 
@@ -163,7 +163,7 @@ describe('dead letters, one list', () => {
     expect(await dead.purge({ ...who, reason: 'cleanup', what: 'all' })).toEqual({ sqs: true, jobs: 1 });
     expect(await sqs.depth(urls.dlqUrl)).toEqual({ visible: 0, inFlight: 0 });
     expect(await queues.get('system.noop').getJob('purge-1')).toBeUndefined();
-    expect((await audit.list({ action: 'dlq.purge', limit: 1 }))[0]).toMatchObject({ actor: 'ada', reason: 'cleanup', details: { sqs: true, jobs: 1 } });
+    expect((await audit.list({ action: 'dlq.purge', target: dead.dlqName }))[0]).toMatchObject({ actor: 'ada', reason: 'cleanup', details: { sqs: true, jobs: 1 } });
   });
 });
 
@@ -182,7 +182,7 @@ describe('replay and bulk retry', () => {
     const replayed = await queues.get('system.effect').getJob(r.jobId);
     expect(replayed?.data).toEqual({ effectKey: `new-${h.prefix}`, _meta: { source: 'operator', messageId: 'm-9', replayOf: 'system.effect/orig-1' } });
     expect(await original.getState()).toBe('waiting'); // the original is untouched
-    const [entry] = await audit.list({ target: 'system.effect/orig-1' });
+    const [entry] = (await audit.list({ target: 'system.effect/orig-1', limit: 1000 })).filter((e) => (e.details as { newJobId?: string }).newJobId === r.jobId);
     expect(entry).toMatchObject({ action: 'job.replay', actor: 'ada', reason: 'wrong key', details: { newJobId: r.jobId } });
     expect(r.dashboardUrl).toBe(`/admin/queues/queue/system.effect/${encodeURIComponent(r.jobId)}`);
   });
@@ -193,11 +193,12 @@ describe('replay and bulk retry', () => {
     const inval = await queues.get('system.noop').add('system.noop', { sleepMs: 'x' }, { jobId: 'br-2' });
     await waitForJob(queues.get('system.noop'), perm.id ?? '', 'failed', { connection: h.producer });
     await waitForJob(queues.get('system.noop'), inval.id ?? '', 'failed', { connection: h.producer });
-    const result = await ops.retryFailed({ ...who, reason: 'provider fixed', queue: 'system.noop', code: 'SYSTEM_REQUESTED_FAILURE' });
+    const reason = `provider fixed ${h.prefix}`;
+    const result = await ops.retryFailed({ ...who, reason, queue: 'system.noop', code: 'SYSTEM_REQUESTED_FAILURE' });
     expect(result).toEqual({ retried: 1, jobs: ['system.noop/br-1'] });
     await waitForJob(queues.get('system.noop'), 'br-1', 'completed', { connection: h.producer }); // failTimes: 1
     expect(await inval.getState()).toBe('failed');
-    expect((await audit.list({ action: 'jobs.retry', limit: 1 }))[0]).toMatchObject({ reason: 'provider fixed', details: { retried: 1, code: 'SYSTEM_REQUESTED_FAILURE' } });
+    expect((await audit.list({ action: 'jobs.retry', limit: 1000 })).find((e) => e.reason === reason)).toMatchObject({ details: { retried: 1, code: 'SYSTEM_REQUESTED_FAILURE' } });
   });
 });
 
