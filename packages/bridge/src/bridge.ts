@@ -201,7 +201,9 @@ export class Bridge {
 
   async #dependenciesUp(): Promise<boolean> {
     try {
-      await withTimeout(Promise.all([this.#d.queues.connection.ping(), this.#d.ledger.ping()]), 2000, 'dependency check');
+      // A write, not a PING: a Redis at maxmemory (noeviction) answers PING but refuses writes.
+      const probe = this.#d.queues.connection.set(`${this.#d.queues.prefix}:fable:bridge:probe`, String(Date.now()), 'PX', 10_000);
+      await withTimeout(Promise.all([probe, this.#d.ledger.ping()]), 2000, 'dependency check');
       return true;
     } catch {
       return false;

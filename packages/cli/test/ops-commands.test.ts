@@ -36,7 +36,7 @@ describe('fable-jobs operator commands', () => {
       expect(moved.json).toMatchObject({ mode: 'manual', moved: 1 });
       expect((await sqs.depth(queueUrl)).visible).toBe(1);
 
-      const audit = await run(['audit', '--action', 'dlq.redrive', '--limit', '5'], env);
+      const audit = await run(['audit', '--action', 'dlq.redrive', '--limit', '500'], env);
       expect((audit.json as Array<Record<string, unknown>>).find((e) => e['actor'] === 'grace' && e['target'] === `${name}-dlq`)).toMatchObject({ reason: 'outage over', source: 'cli' });
 
       const search = await run(['search', 'colour', 'x'], env);
