@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   JOB_RATE_LIMITED: 'The provider rate-limited the call; the queue pauses for Retry-After.',
   JOB_TIMEOUT: "The run took longer than the job's timeout and was aborted.",
   JOB_STALLED: 'The worker running the job stopped renewing its lock (crash, blocked event loop).',
+  JOB_LOCK_LOST: 'The run no longer owned its job when it was about to cause its effect (ctx.fence): another worker took over.',
   JOB_NO_PROCESSOR: 'No processor is registered for the job on this worker.',
   CONFIG_INVALID: 'Environment configuration is missing or invalid.',
 } as const;

@@ -35,6 +35,12 @@ export interface JobContext {
   spawnChildren<N extends JobName>(children: ReadonlyArray<{ name: N; id: string; data: JobData<N> }>): Promise<void>;
   /** True on the run after the children spawned by an earlier run have all completed. */
   readonly childrenDone: boolean;
+  /**
+   * Confirm, just before an effect that must not happen twice, that this run still owns the job
+   * (its lock). Throws `JOB_LOCK_LOST` when another worker has taken it over (this process
+   * stalled: a blocked event loop, a pause, a partition) — the other run does the effect.
+   */
+  fence(): Promise<void>;
 }
 
 export type ProcessorFn<N extends JobName> = (data: JobData<N>, ctx: JobContext) => Promise<unknown>;

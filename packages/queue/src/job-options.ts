@@ -43,6 +43,12 @@ export function jobOptions(job: ResolvedJob): JobsOptions {
   return opts;
 }
 
+/**
+ * A limiter far above any real rate, for jobs without one: BullMQ only honours a manual
+ * `queue.rateLimit()` (a provider's 429) on workers that have a limiter at all.
+ */
+export const UNLIMITED = { max: 1_000_000, duration: 1000 };
+
 export function workerOptions(job: ResolvedJob): Pick<WorkerOptions, 'concurrency' | 'limiter' | 'lockDuration'> {
-  return { concurrency: job.concurrency, lockDuration: job.lockDuration, ...(job.limiter ? { limiter: job.limiter } : {}) };
+  return { concurrency: job.concurrency, lockDuration: job.lockDuration, limiter: job.limiter ?? UNLIMITED };
 }

@@ -191,6 +191,11 @@ export class PoolRunner {
       log.warn({ queue: q, jobId }, 'job stalled (its worker died or blocked); handing it on');
     });
     worker.on('error', (err) => log.error({ queue: q, err: err.message }, 'worker error'));
+    // A lock this worker could not renew belongs to someone else now: stop the run (ctx.signal).
+    worker.on('lockRenewalFailed', (jobIds: string[]) => {
+      for (const id of jobIds) worker.cancelJob(id, 'lock lost');
+      log.warn({ queue: q, jobIds }, 'job locks lost (stalled process?): cancelling those runs');
+    });
   }
 
   #legacyKey(name: string, data: unknown): string | undefined {
@@ -261,6 +266,11 @@ export class PoolRunner {
       log,
       progress: (value) => job.updateProgress(value),
       childrenDone: meta.childrenSpawned === true,
+      fence: async () => {
+        if (controller.signal.aborted) throw lockLost(job, 'the run was cancelled');
+        if (!token) return;
+        if ((await job.extendLock(token, resolved.lockDuration)) !== 1) throw lockLost(job, 'another worker holds its lock now');
+      },
       spawnChildren: async (children) => {
         for (const c of children) {
           const r = registry.validateJob(c.name, c.data);
@@ -344,6 +354,10 @@ export class PoolRunner {
       }
     });
   }
+}
+
+function lockLost(job: Job, why: string): Error {
+  return Object.assign(new Error(`job ${job.queueName}/${job.id} lost its lock: ${why}`), { name: 'RetryableError', code: 'JOB_LOCK_LOST' });
 }
 
 function metaOf(job: Job): JobMeta {

@@ -24,6 +24,13 @@ export function systemProcessors(deps: { effects: EffectsRepo }): ProcessorMap<'
     },
     'system.effect': async (data, ctx) => {
       if (data.sleepMs) await wait(data.sleepMs, ctx.signal);
+      if (data.blockMs) {
+        const until = Date.now() + data.blockMs;
+        while (Date.now() < until) {
+          // Deliberately synchronous: nothing else on this process runs meanwhile (no lock renewal).
+        }
+      }
+      await ctx.fence();
       await deps.effects.record(data.effectKey);
       return { recorded: data.effectKey };
     },

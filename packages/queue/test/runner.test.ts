@@ -156,4 +156,33 @@ describe('worker runner', () => {
     expect(peak.get('A')).toBe(2);
     expect(await queue.getWaitingCount() + (await queue.getPrioritizedCount()) + (await queue.getDelayedCount())).toBeGreaterThan(300);
   });
+
+  it('fence: a run whose lock another worker took refuses to cause its effect', async () => {
+    let stolen!: () => void;
+    const lockStolen = new Promise<void>((r) => (stolen = r));
+    const outcome: string[] = [];
+    const base = systemProcessors({ effects: new EffectsRepo(h.mysql) });
+    await start({}, {
+      ...base,
+      'system.noop': async (_data, ctx) => {
+        await ctx.fence(); // still ours
+        outcome.push('first fence passed');
+        await lockStolen;
+        try {
+          await ctx.fence();
+          outcome.push('effect');
+        } catch (err) {
+          outcome.push((err as { code?: string }).code ?? 'error');
+        }
+        return {};
+      },
+    });
+    const job = await enqueue(queues, { name: 'system.noop', data: {}, jobId: 'fence-1' });
+    await until(() => outcome.length === 1, { what: 'running' });
+    // As if this process had stalled and another worker had picked the job up.
+    await h.producer.set(`${h.prefix}:system.noop:${job.id}:lock`, 'another-worker-token', 'PX', 30_000);
+    stolen();
+    await until(() => outcome.length === 2, { what: 'second fence' });
+    expect(outcome).toEqual(['first fence passed', 'JOB_LOCK_LOST']);
+  });
 });

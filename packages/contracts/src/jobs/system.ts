@@ -34,6 +34,8 @@ export const systemJobs = [
       {
         effectKey: Type.String({ minLength: 1, maxLength: 191 }),
         sleepMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
+        /** Block the event loop this long (a CPU-bound processor gone wrong: fault drills). */
+        blockMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 120_000 })),
         key: Type.Optional(Type.String({ minLength: 1, maxLength: 191 })),
       },
       { additionalProperties: false },
