@@ -19,6 +19,8 @@ export interface JobContext {
   readonly queue: string;
   /** 1 on the first try. */
   readonly attempt: number;
+  /** How many times this job has been started, stalled runs included (1 on the first start). */
+  readonly starts: number;
   readonly maxAttempts: number;
   readonly meta: JobMeta;
   /** Aborted on timeout, cancellation and shutdown: stop work and clean up. */

@@ -260,6 +260,7 @@ export class PoolRunner {
       jobId: job.id ?? '',
       queue: entry.name,
       attempt,
+      starts: job.attemptsStarted ?? attempt,
       maxAttempts,
       meta,
       signal: controller.signal,

@@ -24,7 +24,7 @@ export function systemProcessors(deps: { effects: EffectsRepo }): ProcessorMap<'
     },
     'system.effect': async (data, ctx) => {
       if (data.sleepMs) await wait(data.sleepMs, ctx.signal);
-      if (data.blockMs) {
+      if (data.blockMs && (!data.blockOnce || ctx.starts === 1)) {
         const until = Date.now() + data.blockMs;
         while (Date.now() < until) {
           // Deliberately synchronous: nothing else on this process runs meanwhile (no lock renewal).

@@ -36,6 +36,8 @@ export const systemJobs = [
         sleepMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
         /** Block the event loop this long (a CPU-bound processor gone wrong: fault drills). */
         blockMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 120_000 })),
+        /** Block only on the job's first start (a transient stall, not a processor that never fits its lock). */
+        blockOnce: Type.Optional(Type.Boolean()),
         key: Type.Optional(Type.String({ minLength: 1, maxLength: 191 })),
       },
       { additionalProperties: false },
