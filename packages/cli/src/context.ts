@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { JobKeysRepo, mysqlKnex, postgresKnex, type Knex } from '@fable-jobs/db';
 import { JobIndexWriter, QueueSet, registerQueueGauges } from '@fable-jobs/queue';
 import {
+  ConfigError,
   Health,
   Lifecycle,
   Metrics,
@@ -10,6 +11,7 @@ import {
   createLogger,
   createRedis,
   loadConfig,
+  redisClusterProblems,
   startTracing,
   type Config,
   type Logger,
@@ -39,6 +41,9 @@ export class Context {
   #redisFacts?: Promise<RedisFacts>;
 
   constructor(processName: string, config: Config, secrets: string[]) {
+    // Refused here, before any connection, so the CLI prints it like any other configuration problem.
+    const clusterProblems = redisClusterProblems(config.redis);
+    if (clusterProblems.length > 0) throw new ConfigError(clusterProblems);
     this.config = config;
     this.secrets = secrets;
     this.scrubber = new Scrubber(secrets);
@@ -78,7 +83,7 @@ export class Context {
   /** Fail-fast connection for producers (bridge, API). */
   get producerRedis(): Redis {
     if (!this.#producer) {
-      const r = createRedis(this.config.redis.url, 'producer');
+      const r = createRedis(this.config.redis, 'producer');
       r.on('error', (err) => this.log.debug({ err: err.message }, 'redis (producer) connection error'));
       this.#producer = r;
       this.lifecycle.on('close', 'redis (producer)', async () => void (await r.quit().catch(() => r.disconnect())));
@@ -90,7 +95,7 @@ export class Context {
   /** Connection for BullMQ workers (never drops a command). */
   get workerRedis(): Redis {
     if (!this.#worker) {
-      const r = createRedis(this.config.redis.url, 'worker');
+      const r = createRedis(this.config.redis, 'worker');
       r.on('error', (err) => this.log.debug({ err: err.message }, 'redis (worker) connection error'));
       this.#worker = r;
       this.lifecycle.on('close', 'redis (worker)', async () => void (await r.quit().catch(() => r.disconnect())));

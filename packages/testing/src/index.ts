@@ -1,6 +1,7 @@
 export * from './env.ts';
 export * from './harness.ts';
 export * from './redis-server.ts';
+export * from './redis-cluster.ts';
 export * from './sqs.ts';
 export * from './fakes/media.ts';
 export * from './fakes/analytics.ts';

@@ -41,6 +41,15 @@ export const redis = {
     patternDoc: 'letters, digits, _ . - and {} (a {hash-tag} for Redis Cluster)',
     doc: 'Key prefix of every queue. Use a hash tag such as {fable} on Redis Cluster.',
   }),
+  clusterNodes: v.custom(
+    ['REDIS_CLUSTER_NODES'],
+    {
+      default: [] as Array<{ host: string; port: number }>,
+      describe: (nodes) => nodes.map((n) => `${n.host}:${n.port}`).join(','),
+      doc: 'Redis Cluster seed nodes `host:port,host:port` (empty = one Redis at REDIS_URL). REDIS_URL then gives only credentials and TLS (rediss://); BULLMQ_PREFIX must hold a {hash-tag}.',
+    },
+    (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean).map(hostPort(6379)),
+  ),
 };
 
 export const mysql = {
