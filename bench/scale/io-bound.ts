@@ -1,0 +1,147 @@
+// IO-bound jobs with 1, 2 and 4 `fable-jobs worker --pool integrations` processes: each job is a
+// tenant webhook (main API lookups, template, SSRF guard, signed POST, deliveries row) to a local
+// receiver that answers after 50 ms; receiver and main API fake run in their own processes.
+// `node bench/scale/io-bound.ts [--jobs N] [--concurrency C,...] [--processes 1,2,4] [--delay-ms 50] [--tenants 400]`
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { QueueSet, enqueueBulk } from '@fable-jobs/queue';
+import { createRedis } from '@fable-jobs/runtime';
+import { Fleet } from '../faults/lib/fleet.ts';
+import { fmt, table } from '../lib/common.ts';
+import { cpuSampler, pollUntil, processCpuMs, startChild } from './lib/common.ts';
+
+const Q = 'integrations.tenant-webhook';
+
+export interface IoBoundOptions {
+  jobs?: number;
+  /** Per-process concurrency of the tenant-webhook queue (JOB_OVERRIDES); the catalogue says 50. */
+  concurrency?: number[];
+  processes?: number[];
+  delayMs?: number;
+  tenants?: number;
+}
+
+export interface IoBoundRow {
+  processes: number;
+  concurrency: number;
+  jobs: number;
+  seconds: number;
+  jobsPerSecond: number;
+  delivered: number;
+  posts: number;
+  cpuBusy: number;
+  /** CPU of the worker processes per job. */
+  workerCpuMsPerJob: number;
+}
+
+async function stats(port: number): Promise<{ posts: number; distinct: number }> {
+  return (await fetch(`http://127.0.0.1:${port}/stats`)).json() as Promise<{ posts: number; distinct: number }>;
+}
+
+async function runOnce(processes: number, concurrency: number, jobs: number, tenants: number, receiverPort: number, mainApiPort: number): Promise<IoBoundRow> {
+  await fetch(`http://127.0.0.1:${receiverPort}/reset`, { method: 'POST' });
+  const fleet = await Fleet.start({
+    env: {
+      API_SERVER_ENDPOINT: `http://127.0.0.1:${mainApiPort}`,
+      WEBHOOK_ALLOW_HTTP: 'true',
+      WEBHOOK_TEST_ALLOWLIST: `127.0.0.1:${receiverPort}`,
+      WEBHOOK_SIGNING_SECRET: 'scale-bench-signing-master-key',
+      JOB_OVERRIDES: JSON.stringify({ [Q]: { concurrency } }),
+    },
+  });
+  const producer = createRedis(fleet.redis.url, 'producer');
+  const queues = new QueueSet({ connection: producer, prefix: fleet.prefix });
+  try {
+    const queue = queues.get(Q);
+    // Paused while the processes start and the jobs are added, so every process starts the clock together.
+    await queue.pause();
+    const workers = await Promise.all(Array.from({ length: processes }, () => fleet.startWorker({}, ['integrations'])));
+    const pids = workers.map((w) => w.child.pid ?? 0);
+    for (let i = 0; i < jobs; i += 5000) {
+      await enqueueBulk(
+        queues,
+        Array.from({ length: Math.min(5000, jobs - i) }, (_, j) => ({
+          name: Q,
+          data: { integrationId: String(1 + ((i + j) % tenants)), event: 'CREATE_OR_UPDATE_CONTACT', eventPayload: { email: `u${i + j}@example.com`, firstName: 'U', ti: 1 } },
+          jobId: `${fleet.prefix}-${i + j}`,
+          meta: { source: 'test' as const },
+        })),
+      );
+    }
+    const cpu = cpuSampler();
+    const cpu0 = processCpuMs(pids);
+    const t0 = performance.now();
+    await queue.resume();
+    await pollUntil(
+      async () => {
+        const c = await queue.getJobCounts('completed', 'failed');
+        if ((c['failed'] ?? 0) > 0) throw new Error(`${c['failed']} deliveries failed`);
+        return (c['completed'] ?? 0) >= jobs;
+      },
+      `${jobs} deliveries`,
+      15 * 60_000,
+      20,
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    const cpuBusy = cpu();
+    const workerCpuMsPerJob = (processCpuMs(pids) - cpu0) / jobs;
+    const s = await stats(receiverPort);
+    return { processes, concurrency, jobs, seconds, jobsPerSecond: jobs / seconds, delivered: s.distinct, posts: s.posts, cpuBusy, workerCpuMsPerJob };
+  } finally {
+    await queues.close();
+    producer.disconnect();
+    await fleet.mysql('webhook_deliveries').where('job_id', 'like', `${fleet.prefix}-%`).delete().catch(() => {});
+    await fleet.stop();
+  }
+}
+
+export async function ioBound(opts: IoBoundOptions = {}): Promise<IoBoundRow[]> {
+  const jobs = opts.jobs ?? 4000;
+  const tenants = opts.tenants ?? 400;
+  const delayMs = opts.delayMs ?? 50;
+  const receiver = await startChild(new URL('./lib/servers.ts', import.meta.url), { ROLE: 'receiver', RECEIVER_DELAY_MS: String(delayMs) }, /RECEIVER (\d+)/);
+  const api = await startChild(new URL('./lib/servers.ts', import.meta.url), { ROLE: 'mainapi', RECEIVER_PORT: String(receiver.port), TENANTS: String(tenants) }, /MAINAPI (\d+)/);
+  const rows: IoBoundRow[] = [];
+  try {
+    for (const c of opts.concurrency ?? [5, 50]) {
+      for (const p of opts.processes ?? [1, 2, 4]) {
+        process.stderr.write(`io-bound: ${p} worker process(es), concurrency ${c}, ${jobs} jobs...\n`);
+        rows.push(await runOnce(p, c, jobs, tenants, receiver.port, api.port));
+      }
+    }
+  } finally {
+    await Promise.all([receiver.stop(), api.stop()]);
+  }
+  return rows;
+}
+
+export function ioBoundTable(rows: IoBoundRow[], delayMs = 50): string {
+  const base = new Map<number, number>();
+  for (const r of rows) if (r.processes === 1) base.set(r.concurrency, r.jobsPerSecond);
+  return table(
+    rows.map((r) => ({
+      'worker processes': r.processes,
+      'concurrency per process': r.concurrency,
+      jobs: fmt(r.jobs),
+      'ideal jobs/s (in flight / 50 ms)': fmt((r.processes * r.concurrency * 1000) / delayMs),
+      'jobs/s': fmt(r.jobsPerSecond),
+      'scaling vs 1 process': `${fmt(r.jobsPerSecond / (base.get(r.concurrency) ?? NaN), 2)}×`,
+      'delivered (distinct event ids)': fmt(r.delivered),
+      'receiver POSTs': fmt(r.posts),
+      'worker CPU ms/job': fmt(r.workerCpuMsPerJob, 2),
+      'cores used by the workers': fmt((r.workerCpuMsPerJob * r.jobsPerSecond) / 1000, 2),
+      'machine CPU busy (all processes)': `${fmt(r.cpuBusy * 100)}%`,
+    })),
+  );
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({ options: { jobs: { type: 'string' }, concurrency: { type: 'string' }, processes: { type: 'string' }, 'delay-ms': { type: 'string' }, tenants: { type: 'string' } } });
+  const list = (v: string | undefined) => v?.split(',').map(Number);
+  const delayMs = values['delay-ms'] ? Number(values['delay-ms']) : 50;
+  const started = new Date().toISOString();
+  const rows = await ioBound({ jobs: values.jobs ? Number(values.jobs) : undefined, concurrency: list(values.concurrency), processes: list(values.processes), delayMs, tenants: values.tenants ? Number(values.tenants) : undefined });
+  process.stdout.write(`## scale: IO-bound jobs — ${started}, ${process.version}, ${cpus().length} cores\n\n${ioBoundTable(rows, delayMs)}\n`);
+  process.exit(0);
+}

@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** Run a TypeScript file as a child process and resolve once it prints a line matching `pattern` (group 1 = port). */
+export function startChild(file: URL, env: Record<string, string>, pattern: RegExp): Promise<{ port: number; stop(): Promise<void> }> {
+  const proc: ChildProcess = spawn(process.execPath, [fileURLToPath(file)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  return new Promise((resolve, reject) => {
+    proc.stdout?.on('data', (b: Buffer) => {
+      const m = pattern.exec(String(b));
+      if (m) {
+        resolve({
+          port: Number(m[1]),
+          async stop() {
+            if (proc.exitCode !== null) return;
+            proc.kill('SIGTERM');
+            await new Promise((r) => proc.once('exit', r));
+          },
+        });
+      }
+    });
+    proc.once('exit', (c) => reject(new Error(`${file.pathname} exited ${c}`)));
+  });
+}
+
+/** Busy share of all CPUs between two readings of /proc/stat (what the machine had left). */
+export function cpuSampler(): () => number {
+  const read = () => {
+    const [, ...fields] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/);
+    const n = fields.map(Number);
+    const idle = (n[3] ?? 0) + (n[4] ?? 0);
+    return { idle, total: n.reduce((a, b) => a + b, 0) };
+  };
+  const a = read();
+  return () => {
+    const b = read();
+    return b.total > a.total ? 1 - (b.idle - a.idle) / (b.total - a.total) : NaN;
+  };
+}
+
+/** Poll `cond` every `ms` until it is true (or throw after `timeoutMs`). */
+export async function pollUntil(cond: () => Promise<boolean>, what: string, timeoutMs: number, ms = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, ms));
+  }
+}
+
+/** CPU time (user + system, ms) used so far by these processes, from /proc/<pid>/stat (clock ticks of 10 ms). */
+export function processCpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const rest = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop()?.split(' ') ?? [];
+      ticks += Number(rest[11] ?? 0) + Number(rest[12] ?? 0);
+    } catch {
+      /* exited */
+    }
+  }
+  return ticks * 10;
+}
