@@ -1,3 +1,5 @@
 export * from './lib/result.ts';
 export { jwtForgeries } from './scenarios/jwt-forgeries.ts';
 export { adminRoutes } from './scenarios/admin-routes.ts';
+export { ssrf } from './scenarios/ssrf.ts';
+export { templates } from './scenarios/templates.ts';
