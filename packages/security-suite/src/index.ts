@@ -3,3 +3,4 @@ export { jwtForgeries } from './scenarios/jwt-forgeries.ts';
 export { adminRoutes } from './scenarios/admin-routes.ts';
 export { ssrf } from './scenarios/ssrf.ts';
 export { templates } from './scenarios/templates.ts';
+export { sqlInjection, SQL_INTERPOLATION } from './scenarios/sql-injection.ts';

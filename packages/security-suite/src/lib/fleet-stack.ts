@@ -95,7 +95,10 @@ export async function startFleetStack(opts: FleetOptions): Promise<FleetStack> {
     zapier: await new FakeZapier().start(),
     tenant: await new FakeTenantEndpoint().start(),
   };
+  // SQS and S3 (the media pool's buckets) from one emulator, started before the config is read.
+  const sqs = await startSqs();
   const env: Record<string, string> = {
+    AWS_ENDPOINT_URL: sqs.endpoint,
     API_SERVER_ENDPOINT: fakes.mainApi.url,
     API_SERVER_TOKEN: secrets.apiServerToken,
     SLACK_WEBHOOK_URL: fakes.slack.webhookUrl,
@@ -120,7 +123,6 @@ export async function startFleetStack(opts: FleetOptions): Promise<FleetStack> {
   const config = h.config;
   const logs = new LogSink();
   const log: Logger = createLogger({ level: 'debug', scrubber: h.scrubber, name: 'security-fleet', destination: logs });
-  const sqs = await startSqs();
   const { queueUrl, dlqUrl } = await sqs.createQueues({ maxReceiveCount: 5, visibilityTimeout: 30 });
   const index = new JobIndexWriter(new JobKeysRepo(h.mysql), log);
   const queues = new QueueSet({ connection: h.producer, prefix: h.prefix, overrides: config.worker.jobOverrides, index });

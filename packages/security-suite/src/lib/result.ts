@@ -2,7 +2,7 @@
 export interface ScenarioResult {
   scenario: string;
   attempts: number;
-  /** Attempts whose effect was observed (route answered with data, request reached a victim, canary found...). */
+  /** Attempts whose effect was observed (route answered with data, request reached a victim, canary found...), plus effects seen once for a batch (see Tally.observe). */
   gotThrough: number;
   /** Every legitimate control request had its effect (a broken harness cannot report 0 by accident). */
   controlPassed: boolean;
@@ -25,6 +25,15 @@ export class Tally {
     this.attempts += 1;
     if (through) this.breaches.push(detail ? `${label}: ${detail}` : label);
     return through;
+  }
+
+  /**
+   * An effect seen once for a whole batch of attempts (a dropped table, a changed row) that cannot
+   * be pinned on one attempt: counted as got through once, without adding an attempt.
+   */
+  observe(label: string, bad: boolean, detail = ''): boolean {
+    if (bad) this.breaches.push(detail ? `${label}: ${detail}` : label);
+    return bad;
   }
 
   /** One legitimate request that must have its effect. */
