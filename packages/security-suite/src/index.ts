@@ -4,3 +4,4 @@ export { adminRoutes } from './scenarios/admin-routes.ts';
 export { ssrf } from './scenarios/ssrf.ts';
 export { templates } from './scenarios/templates.ts';
 export { sqlInjection, SQL_INTERPOLATION } from './scenarios/sql-injection.ts';
+export { oversize } from './scenarios/oversize.ts';

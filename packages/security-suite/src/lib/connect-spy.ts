@@ -6,6 +6,8 @@ export interface ConnectAttempt {
   port: number;
   /** The address a name resolved to, or the peer once connected. */
   address?: string | undefined;
+  /** The socket itself (bytes read from the peer: `socket.bytesRead`). */
+  socket: net.Socket;
 }
 
 type ConnectFn = (...args: unknown[]) => net.Socket;
@@ -38,7 +40,7 @@ export class ConnectSpy {
         port = Number(first);
         host = typeof args[1] === 'string' ? args[1] : 'localhost';
       }
-      const attempt: ConnectAttempt = { host, port };
+      const attempt: ConnectAttempt = { host, port, socket: this };
       attempts.push(attempt);
       this.once('lookup', (_err: Error | null, address: string) => (attempt.address = address));
       this.once('connect', () => (attempt.address = this.remoteAddress ?? attempt.address));

@@ -23,6 +23,8 @@ export class Tally {
   /** One attack; `through` is what was observed at the receiving side. */
   attempt(label: string, through: boolean, detail = ''): boolean {
     this.attempts += 1;
+    // SECURITY_DEBUG=1 prints every decision, not only the breaches.
+    if (process.env['SECURITY_DEBUG']) process.stderr.write(`${through ? 'THROUGH' : 'held'} ${label}${detail ? `: ${detail}` : ''}\n`);
     if (through) this.breaches.push(detail ? `${label}: ${detail}` : label);
     return through;
   }
