@@ -5,3 +5,4 @@ export { ssrf } from './scenarios/ssrf.ts';
 export { templates } from './scenarios/templates.ts';
 export { sqlInjection, SQL_INTERPOLATION } from './scenarios/sql-injection.ts';
 export { oversize } from './scenarios/oversize.ts';
+export { llmopsFlood } from './scenarios/llmops-flood.ts';
