@@ -142,7 +142,8 @@ export class Fleet {
         if (busy === 0) return;
         await new Promise((r) => setTimeout(r, 200));
       }
-      throw new Error(`${queue} did not settle within ${timeoutMs} ms`);
+      const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed', 'completed');
+      throw new Error(`${queue} did not settle within ${timeoutMs} ms: ${JSON.stringify(counts)}; SQS ${await this.mainDepth()}`);
     } finally {
       await q.close();
     }

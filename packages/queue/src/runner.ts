@@ -15,7 +15,7 @@ import {
   type ProcessorMap,
 } from '@fable-jobs/contracts';
 import type { LegacyJobsRepo } from '@fable-jobs/db';
-import { TRACER_NAME, type Logger, type Metrics, type Scrubber } from '@fable-jobs/runtime';
+import { ReferenceClock, TRACER_NAME, type Logger, type Metrics, type Scrubber } from '@fable-jobs/runtime';
 import { codeFromReason, JobTimeoutError, toRetryable, toUnrecoverable } from './errors.ts';
 import { fairnessKey } from './enqueue.ts';
 import { deferralDelayMs } from './fairness.ts';
@@ -58,6 +58,7 @@ export class PoolRunner {
   /** Set when the queues trace: each processor call is then a span (outbound calls nest under it). */
   readonly #tracer: Tracer | undefined;
   #started = false;
+  #clock: ReferenceClock | undefined;
 
   constructor(deps: RunnerDeps) {
     this.#deps = deps;
@@ -92,6 +93,8 @@ export class PoolRunner {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    this.#clock = new ReferenceClock(this.#deps.connection).start();
+    await this.#clock.sync().catch(() => {});
     for (const entry of this.#entries.values()) {
       const resolved = this.#deps.queues.resolved(entry.name);
       const worker = new Worker(entry.name, (job, token, signal) => this.#run(entry, job, token, signal), {
@@ -118,6 +121,7 @@ export class PoolRunner {
 
   /** Shutdown phase 2: wait for running jobs; when `deadline` fires, abort them and close. */
   async drain(deadline: AbortSignal): Promise<void> {
+    this.#clock?.stop();
     const workers = this.workers();
     const onDeadline = () => {
       this.#deps.log.warn('shutdown deadline reached: aborting running jobs (they will be retried)');
@@ -134,6 +138,7 @@ export class PoolRunner {
 
   /** Close at once without waiting for running jobs (they stall and are retried elsewhere). */
   async forceClose(): Promise<void> {
+    this.#clock?.stop();
     await Promise.all(this.workers().map((w) => w.close(true)));
   }
 
@@ -215,6 +220,18 @@ export class PoolRunner {
     const maxAttempts = job.opts.attempts ?? 1;
     const legacyKey = this.#legacyKey(entry.name, payload);
     const log = this.#deps.log.child({ queue: entry.name, jobId: job.id, attempt, ...(meta.messageId ? { messageId: meta.messageId } : {}) });
+
+    // A delayed job promoted early (this host's clock runs ahead of the fleet's): hold it until due
+    // by the reference clock. Re-delaying would not help: this worker would promote it again.
+    const dueAt = job.timestamp + (job.opts.delay ?? 0);
+    const early = job.attemptsMade === 0 && (job.opts.delay ?? 0) > 0 && this.#clock ? dueAt - this.#clock.now() : 0;
+    if (early > 250) {
+      log.warn({ earlyMs: early, clockOffsetMs: this.#clock?.offsetMs }, 'delayed job started before it was due (this host clock runs ahead?): waiting until due');
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, early);
+        bullSignal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      });
+    }
 
     const valid = registry.validateJob(entry.name, payload);
     if (!valid.ok) {

@@ -8,3 +8,4 @@ export * from './ops-server.ts';
 export * from './sqs.ts';
 export * from './s3.ts';
 export * from './tracing.ts';
+export * from './reference-clock.ts';

@@ -1,6 +1,6 @@
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Config, Logger } from '@fable-jobs/runtime';
+import { ReferenceClock, type Config, type Logger } from '@fable-jobs/runtime';
 import { JwksKeys } from './jwks-keys.ts';
 
 /** Who is calling a `/v1/f/*` route, once the JWT verified. */
@@ -45,7 +45,7 @@ async function deny(reply: FastifyReply): Promise<void> {
  * refetch for unknown kids), exp/nbf with a small clock tolerance. Any failure is a bare 401.
  * Without AUTH0_ISSUER_URL and AUTH0_AUDIENCES every request is refused.
  */
-export async function frontendAuth(app: FastifyInstance, opts: { config: Config; log: Logger }): Promise<void> {
+export async function frontendAuth(app: FastifyInstance, opts: { config: Config; log: Logger; redis?: { time(): Promise<ReadonlyArray<number | string>> } }): Promise<void> {
   const { llm } = opts.config;
   const issuer = llm.auth0IssuerUrl;
   if (!issuer || llm.auth0Audiences.length === 0) {
@@ -79,15 +79,26 @@ export async function frontendAuth(app: FastifyInstance, opts: { config: Config;
     },
   });
 
+  // exp/nbf are checked again against the fleet's reference clock (Redis TIME): a host whose own
+  // clock runs behind would otherwise accept expired tokens.
+  const clock = opts.redis ? new ReferenceClock(opts.redis).start() : undefined;
+  app.addHook('onClose', async () => clock?.stop());
+  const toleranceMs = llm.auth0ClockToleranceSeconds * 1000;
+
   app.addHook('onRequest', async (req, reply) => {
     const parsed = parseAuthorization(req.headers.authorization);
     if (!parsed) return deny(reply);
-    let claims: { sub?: unknown };
+    let claims: { sub?: unknown; exp?: unknown; nbf?: unknown };
     try {
-      claims = await req.jwtVerify<{ sub?: unknown }>();
+      claims = await req.jwtVerify<{ sub?: unknown; exp?: unknown; nbf?: unknown }>();
     } catch (err) {
       req.log.debug({ reason: (err as Error).message }, 'JWT refused');
       return deny(reply);
+    }
+    if (clock) {
+      const now = clock.now();
+      if (typeof claims.exp === 'number' && claims.exp * 1000 + toleranceMs < now) return deny(reply);
+      if (typeof claims.nbf === 'number' && claims.nbf * 1000 - toleranceMs > now) return deny(reply);
     }
     if (typeof claims.sub !== 'string' || claims.sub.length === 0 || claims.sub.length > 191) return deny(reply);
     req.principal = { sub: claims.sub, orgId: parsed.orgId, authorization: req.headers.authorization as string };

@@ -20,7 +20,7 @@ export interface FrontendOptions extends LlmopsOptions, AudGenOptions {
  */
 export async function frontendRoutes(app: FastifyInstance, opts: FrontendOptions): Promise<void> {
   const { config } = opts;
-  await frontendAuth(app, { config, log: opts.log });
+  await frontendAuth(app, { config, log: opts.log, redis: opts.redis });
 
   app.setErrorHandler((err: FastifyError & { status?: number }, req, reply) => {
     if (err.name === 'ServiceError' && typeof err.status === 'number') {
