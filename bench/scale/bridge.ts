@@ -2,7 +2,7 @@
 // pollers as 4 × the default), against the SQS emulator in its own process and a private Redis.
 // The messages are sent with a DelaySeconds that makes them visible at one moment after every
 // bridge is polling, so no process gets a head start.
-// `node bench/scale/bridge.ts [--messages N] [--processes 1,2,4] [--pollers 2] [--extra-pollers 8]`
+// `node bench/scale/bridge.ts [--messages N] [--processes 1,2,4] [--pollers 2] [--extra-pollers 8] [--rounds R]`
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -12,7 +12,7 @@ import { encodeMessage, toSqsAttributes, type EncodedMessage } from '@fable-jobs
 import { createRedis } from '@fable-jobs/runtime';
 import { Fleet } from '../faults/lib/fleet.ts';
 import { fmt, table } from '../lib/common.ts';
-import { cpuSampler, pollUntil, processCpuMs } from './lib/common.ts';
+import { childPids, coresSampler, cpuSampler, median, pidsByName, pollUntil } from './lib/common.ts';
 
 export interface BridgeScaleOptions {
   messages?: number;
@@ -21,6 +21,8 @@ export interface BridgeScaleOptions {
   pollers?: number;
   /** Pollers of an extra single-process row (0 = none). */
   extraPollers?: number;
+  /** Runs of each configuration, interleaved; the table shows the median and the range. */
+  rounds?: number;
 }
 
 export interface BridgeScaleRow {
@@ -31,8 +33,11 @@ export interface BridgeScaleRow {
   perSecond: number;
   jobs: number;
   deadLettered: number;
-  bridgeCpuMsPerMessage: number;
   cpuBusy: number;
+  /** Cores used during the run by the bridge processes, the SQS emulator, Redis and MariaDB (ledger; shared with anything else running). */
+  cores: Record<'bridges' | 'emulator' | 'redis' | 'mysql', number>;
+  /** Redis used_memory growth per job added (waiting jobs, small payload). */
+  redisBytesPerJob: number;
 }
 
 /** Send in batches of 10, each with the DelaySeconds that makes it visible at `openAt` (to the second). */
@@ -50,6 +55,8 @@ async function preloadUntil(sqs: SQSClient, queueUrl: string, messages: EncodedM
   await Promise.all(Array.from({ length: parallel }, sender));
 }
 
+const usedMemory = (info: string) => Number(/used_memory:(\d+)/.exec(info)?.[1] ?? NaN);
+
 async function runOnce(processes: number, pollers: number, messages: number): Promise<BridgeScaleRow> {
   const fleet = await Fleet.start({ env: { BRIDGE_POLLERS: String(pollers) } });
   const redis = createRedis(fleet.redis.url, 'producer');
@@ -60,17 +67,20 @@ async function runOnce(processes: number, pollers: number, messages: number): Pr
     const openAt = Date.now() + 12_000 + Math.ceil(messages / 2);
     const [bridges] = await Promise.all([Promise.all(Array.from({ length: processes }, () => fleet.startBridge())), preloadUntil(fleet.emulator.sqs, fleet.queueUrl, bodies, openAt)]);
     if (Date.now() >= openAt) throw new Error('processes started or messages were sent after the gate opened: raise the gate');
+    process.stderr.write(`  ready ${((openAt - Date.now()) / 1000).toFixed(1)} s before the gate\n`);
     const pids = bridges.map((b) => b.child.pid ?? 0);
+    const memory0 = usedMemory(await redis.info('memory'));
     await pollUntil(async () => (await queue.count()) > 0, 'the first job', 60_000, 5);
     const t0 = performance.now();
     const cpu = cpuSampler();
-    const cpu0 = processCpuMs(pids);
+    const cores = coresSampler({ bridges: pids, emulator: childPids(/fauxqs-server\.ts/), redis: childPids(/redis-server/), mysql: pidsByName(/^(mariadbd|mysqld)$/) });
     let inRedis = 0;
     await pollUntil(async () => (inRedis = await queue.count()) >= messages && (await fleet.mainDepth()) === 0, `${messages} jobs in Redis and SQS drained`, 10 * 60_000, 20);
     const seconds = (performance.now() - t0) / 1000;
     const cpuBusy = cpu();
-    const bridgeCpuMsPerMessage = (processCpuMs(pids) - cpu0) / messages;
-    return { processes, pollers, messages, seconds, perSecond: messages / seconds, jobs: inRedis, deadLettered: await fleet.dlqDepth(), bridgeCpuMsPerMessage, cpuBusy };
+    const used = cores() as BridgeScaleRow['cores'];
+    const redisBytesPerJob = (usedMemory(await redis.info('memory')) - memory0) / inRedis;
+    return { processes, pollers, messages, seconds, perSecond: messages / seconds, jobs: inRedis, deadLettered: await fleet.dlqDepth(), cpuBusy, cores: used, redisBytesPerJob };
   } finally {
     await queue.close();
     redis.disconnect();
@@ -85,39 +95,51 @@ export async function bridgeScale(opts: BridgeScaleOptions = {}): Promise<Bridge
   const extra = opts.extraPollers ?? 8;
   if (extra > 0) runs.push([1, extra]);
   const rows: BridgeScaleRow[] = [];
-  for (const [p, k] of runs) {
-    process.stderr.write(`bridge: ${p} process(es) × ${k} pollers, ${messages} messages...\n`);
-    rows.push(await runOnce(p, k, messages));
+  for (let round = 1; round <= (opts.rounds ?? 1); round++) {
+    for (const [p, k] of runs) {
+      process.stderr.write(`bridge round ${round}: ${p} process(es) × ${k} pollers, ${messages} messages...\n`);
+      rows.push(await runOnce(p, k, messages));
+    }
   }
   return rows;
 }
 
 export function bridgeTable(rows: BridgeScaleRow[]): string {
-  const base = rows.find((r) => r.processes === 1)?.perSecond ?? NaN;
+  const groups = new Map<string, BridgeScaleRow[]>();
+  for (const r of rows) groups.set(`${r.processes}×${r.pollers}`, [...(groups.get(`${r.processes}×${r.pollers}`) ?? []), r]);
+  const rate = (runs: BridgeScaleRow[]) => median(runs.map((r) => r.perSecond));
+  const base = rate([...groups.values()][0] ?? []);
   return table(
-    rows.map((r) => ({
-      'bridge processes': r.processes,
-      'pollers per process': r.pollers,
-      messages: fmt(r.messages),
-      'msg/s (SQS → BullMQ, deleted)': fmt(r.perSecond),
-      'scaling vs first row': `${fmt(r.perSecond / base, 2)}×`,
-      'jobs in Redis': fmt(r.jobs),
-      'dead-lettered': r.deadLettered,
-      'bridge CPU ms/msg': fmt(r.bridgeCpuMsPerMessage, 2),
-      'cores used by the bridges': fmt((r.bridgeCpuMsPerMessage * r.perSecond) / 1000, 2),
-      'machine CPU busy (all processes)': `${fmt(r.cpuBusy * 100)}%`,
-    })),
+    [...groups.values()].map((runs) => {
+      const r = runs[0] as BridgeScaleRow;
+      const mid = runs.find((x) => x.perSecond === rate(runs)) ?? r;
+      const rates = runs.map((x) => x.perSecond);
+      return {
+        'bridge processes': r.processes,
+        'pollers per process': r.pollers,
+        'messages × runs': `${fmt(r.messages)} × ${runs.length}`,
+        'msg/s (median)': fmt(rate(runs)),
+        'range': `${fmt(Math.min(...rates))}–${fmt(Math.max(...rates))}`,
+        'scaling vs first row': `${fmt(rate(runs) / base, 2)}×`,
+        'jobs in Redis / dead-lettered (all runs)': `${fmt(runs.reduce((a, x) => a + x.jobs, 0))} / ${runs.reduce((a, x) => a + x.deadLettered, 0)}`,
+        'bridge CPU ms/msg': fmt((mid.cores.bridges * 1000) / mid.perSecond, 2),
+        'cores: bridges / emulator / redis / mariadb*': [mid.cores.bridges, mid.cores.emulator, mid.cores.redis, mid.cores.mysql].map((x) => fmt(x, 2)).join(' / '),
+        'Redis bytes/waiting job': fmt(mid.redisBytesPerJob),
+        'machine CPU busy': `${fmt(mid.cpuBusy * 100)}%`,
+      };
+    }),
   );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { messages: { type: 'string' }, processes: { type: 'string' }, pollers: { type: 'string' }, 'extra-pollers': { type: 'string' } } });
+  const { values } = parseArgs({ options: { messages: { type: 'string' }, processes: { type: 'string' }, pollers: { type: 'string' }, 'extra-pollers': { type: 'string' }, rounds: { type: 'string' } } });
   const started = new Date().toISOString();
   const rows = await bridgeScale({
     messages: values.messages ? Number(values.messages) : undefined,
     processes: values.processes?.split(',').map(Number),
     pollers: values.pollers ? Number(values.pollers) : undefined,
     extraPollers: values['extra-pollers'] !== undefined ? Number(values['extra-pollers']) : undefined,
+    rounds: values.rounds ? Number(values.rounds) : undefined,
   });
   process.stdout.write(`## scale: bridge — ${started}, ${process.version}, ${cpus().length} cores\n\n${bridgeTable(rows)}\n`);
   process.exit(0);

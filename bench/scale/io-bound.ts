@@ -1,7 +1,7 @@
 // IO-bound jobs with 1, 2 and 4 `fable-jobs worker --pool integrations` processes: each job is a
 // tenant webhook (main API lookups, template, SSRF guard, signed POST, deliveries row) to a local
 // receiver that answers after 50 ms; receiver and main API fake run in their own processes.
-// `node bench/scale/io-bound.ts [--jobs N] [--concurrency C,...] [--processes 1,2,4] [--delay-ms 50] [--tenants 400]`
+// `node bench/scale/io-bound.ts [--jobs N] [--concurrency C,...] [--processes 1,2,4] [--delay-ms 50] [--tenants 400] [--rounds R]`
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -9,7 +9,7 @@ import { QueueSet, enqueueBulk } from '@fable-jobs/queue';
 import { createRedis } from '@fable-jobs/runtime';
 import { Fleet } from '../faults/lib/fleet.ts';
 import { fmt, table } from '../lib/common.ts';
-import { cpuSampler, pollUntil, processCpuMs, startChild } from './lib/common.ts';
+import { childPids, coresSampler, cpuSampler, median, pidsByName, pollUntil, startChild } from './lib/common.ts';
 
 const Q = 'integrations.tenant-webhook';
 
@@ -20,6 +20,8 @@ export interface IoBoundOptions {
   processes?: number[];
   delayMs?: number;
   tenants?: number;
+  /** Runs of each configuration, interleaved; the table shows the median and the range. */
+  rounds?: number;
 }
 
 export interface IoBoundRow {
@@ -31,8 +33,8 @@ export interface IoBoundRow {
   delivered: number;
   posts: number;
   cpuBusy: number;
-  /** CPU of the worker processes per job. */
-  workerCpuMsPerJob: number;
+  /** Cores used during the run by the worker processes, Redis, the receiver + main API fake, and MariaDB (shared with anything else running). */
+  cores: Record<'workers' | 'redis' | 'servers' | 'mysql', number>;
 }
 
 async function stats(port: number): Promise<{ posts: number; distinct: number }> {
@@ -70,7 +72,7 @@ async function runOnce(processes: number, concurrency: number, jobs: number, ten
       );
     }
     const cpu = cpuSampler();
-    const cpu0 = processCpuMs(pids);
+    const cores = coresSampler({ workers: pids, redis: childPids(/redis-server/), servers: childPids(/scale\/lib\/servers\.ts/), mysql: pidsByName(/^(mariadbd|mysqld)$/) });
     const t0 = performance.now();
     await queue.resume();
     await pollUntil(
@@ -85,9 +87,9 @@ async function runOnce(processes: number, concurrency: number, jobs: number, ten
     );
     const seconds = (performance.now() - t0) / 1000;
     const cpuBusy = cpu();
-    const workerCpuMsPerJob = (processCpuMs(pids) - cpu0) / jobs;
+    const used = cores() as IoBoundRow['cores'];
     const s = await stats(receiverPort);
-    return { processes, concurrency, jobs, seconds, jobsPerSecond: jobs / seconds, delivered: s.distinct, posts: s.posts, cpuBusy, workerCpuMsPerJob };
+    return { processes, concurrency, jobs, seconds, jobsPerSecond: jobs / seconds, delivered: s.distinct, posts: s.posts, cpuBusy, cores: used };
   } finally {
     await queues.close();
     producer.disconnect();
@@ -104,10 +106,12 @@ export async function ioBound(opts: IoBoundOptions = {}): Promise<IoBoundRow[]> 
   const api = await startChild(new URL('./lib/servers.ts', import.meta.url), { ROLE: 'mainapi', RECEIVER_PORT: String(receiver.port), TENANTS: String(tenants) }, /MAINAPI (\d+)/);
   const rows: IoBoundRow[] = [];
   try {
-    for (const c of opts.concurrency ?? [5, 50]) {
-      for (const p of opts.processes ?? [1, 2, 4]) {
-        process.stderr.write(`io-bound: ${p} worker process(es), concurrency ${c}, ${jobs} jobs...\n`);
-        rows.push(await runOnce(p, c, jobs, tenants, receiver.port, api.port));
+    for (let round = 1; round <= (opts.rounds ?? 1); round++) {
+      for (const c of opts.concurrency ?? [5, 50]) {
+        for (const p of opts.processes ?? [1, 2, 4]) {
+          process.stderr.write(`io-bound round ${round}: ${p} worker process(es), concurrency ${c}, ${jobs} jobs...\n`);
+          rows.push(await runOnce(p, c, jobs, tenants, receiver.port, api.port));
+        }
       }
     }
   } finally {
@@ -117,31 +121,37 @@ export async function ioBound(opts: IoBoundOptions = {}): Promise<IoBoundRow[]> 
 }
 
 export function ioBoundTable(rows: IoBoundRow[], delayMs = 50): string {
-  const base = new Map<number, number>();
-  for (const r of rows) if (r.processes === 1) base.set(r.concurrency, r.jobsPerSecond);
+  const groups = new Map<string, IoBoundRow[]>();
+  for (const r of rows) groups.set(`${r.concurrency}/${r.processes}`, [...(groups.get(`${r.concurrency}/${r.processes}`) ?? []), r]);
+  const rate = (runs: IoBoundRow[]) => median(runs.map((r) => r.jobsPerSecond));
   return table(
-    rows.map((r) => ({
-      'worker processes': r.processes,
-      'concurrency per process': r.concurrency,
-      jobs: fmt(r.jobs),
-      'ideal jobs/s (in flight / 50 ms)': fmt((r.processes * r.concurrency * 1000) / delayMs),
-      'jobs/s': fmt(r.jobsPerSecond),
-      'scaling vs 1 process': `${fmt(r.jobsPerSecond / (base.get(r.concurrency) ?? NaN), 2)}×`,
-      'delivered (distinct event ids)': fmt(r.delivered),
-      'receiver POSTs': fmt(r.posts),
-      'worker CPU ms/job': fmt(r.workerCpuMsPerJob, 2),
-      'cores used by the workers': fmt((r.workerCpuMsPerJob * r.jobsPerSecond) / 1000, 2),
-      'machine CPU busy (all processes)': `${fmt(r.cpuBusy * 100)}%`,
-    })),
+    [...groups.values()].map((runs) => {
+      const r = runs[0] as IoBoundRow;
+      const mid = runs.find((x) => x.jobsPerSecond === rate(runs)) ?? r;
+      const rates = runs.map((x) => x.jobsPerSecond);
+      return {
+        'worker processes': r.processes,
+        'concurrency per process': r.concurrency,
+        'jobs × runs': `${fmt(r.jobs)} × ${runs.length}`,
+        'ideal jobs/s (in flight / 50 ms)': fmt((r.processes * r.concurrency * 1000) / delayMs),
+        'jobs/s (median)': fmt(rate(runs)),
+        'range': `${fmt(Math.min(...rates))}–${fmt(Math.max(...rates))}`,
+        'scaling vs 1 process': `${fmt(rate(runs) / rate(groups.get(`${r.concurrency}/1`) ?? []), 2)}×`,
+        'delivered / POSTs (all runs)': `${fmt(runs.reduce((a, x) => a + x.delivered, 0))} / ${fmt(runs.reduce((a, x) => a + x.posts, 0))}`,
+        'worker CPU ms/job': fmt((mid.cores.workers * 1000) / mid.jobsPerSecond, 2),
+        'cores: workers / redis / fakes / mariadb*': [mid.cores.workers, mid.cores.redis, mid.cores.servers, mid.cores.mysql].map((x) => fmt(x, 2)).join(' / '),
+        'machine CPU busy': `${fmt(mid.cpuBusy * 100)}%`,
+      };
+    }),
   );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { jobs: { type: 'string' }, concurrency: { type: 'string' }, processes: { type: 'string' }, 'delay-ms': { type: 'string' }, tenants: { type: 'string' } } });
+  const { values } = parseArgs({ options: { jobs: { type: 'string' }, concurrency: { type: 'string' }, processes: { type: 'string' }, 'delay-ms': { type: 'string' }, tenants: { type: 'string' }, rounds: { type: 'string' } } });
   const list = (v: string | undefined) => v?.split(',').map(Number);
   const delayMs = values['delay-ms'] ? Number(values['delay-ms']) : 50;
   const started = new Date().toISOString();
-  const rows = await ioBound({ jobs: values.jobs ? Number(values.jobs) : undefined, concurrency: list(values.concurrency), processes: list(values.processes), delayMs, tenants: values.tenants ? Number(values.tenants) : undefined });
+  const rows = await ioBound({ jobs: values.jobs ? Number(values.jobs) : undefined, concurrency: list(values.concurrency), processes: list(values.processes), delayMs, tenants: values.tenants ? Number(values.tenants) : undefined, rounds: values.rounds ? Number(values.rounds) : undefined });
   process.stdout.write(`## scale: IO-bound jobs — ${started}, ${process.version}, ${cpus().length} cores\n\n${ioBoundTable(rows, delayMs)}\n`);
   process.exit(0);
 }

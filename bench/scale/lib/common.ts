@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Run a TypeScript file as a child process and resolve once it prints a line matching `pattern` (group 1 = port). */
@@ -60,4 +60,48 @@ export function processCpuMs(pids: number[]): number {
     }
   }
   return ticks * 10;
+}
+
+/** Direct children of this process whose command line matches (the emulator, redis-server, the fake servers). */
+export function childPids(pattern: RegExp): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ').pop()?.split(' ')[1]);
+      if (ppid === process.pid && pattern.test(readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' '))) out.push(Number(entry));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/** CPU of groups of processes over an interval, as cores used (CPU ms / wall ms). */
+export function coresSampler(groups: Record<string, number[]>): () => Record<string, number> {
+  const t0 = performance.now();
+  const before = Object.fromEntries(Object.entries(groups).map(([k, pids]) => [k, processCpuMs(pids)]));
+  return () => {
+    const wall = performance.now() - t0;
+    return Object.fromEntries(Object.entries(groups).map(([k, pids]) => [k, (processCpuMs(pids) - (before[k] ?? 0)) / wall]));
+  };
+}
+
+/** Processes of this machine by command name (/proc/<pid>/comm), e.g. the shared MariaDB server. */
+export function pidsByName(pattern: RegExp): number[] {
+  return readdirSync('/proc').filter((e) => {
+    if (!/^\d+$/.test(e)) return false;
+    try {
+      return pattern.test(readFileSync(`/proc/${e}/comm`, 'utf8').trim());
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
+/** The median of some numbers (the middle run of an odd count). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
 }
