@@ -1,11 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { POOLS } from '@fable-jobs/contracts';
-import { createSqsClient, ensureQueues } from '@fable-jobs/runtime';
+import { createSqsClient, ensureQueues, type DashboardUser } from '@fable-jobs/runtime';
 import type { Context } from '../context.ts';
 import { startApi } from './api.ts';
 import { startBridge } from './bridge.ts';
 import { migrate } from './migrate.ts';
 import { startPools } from './worker.ts';
+
+/**
+ * The banner's dashboard hint: the admin password `start` generated, so the developer can log in.
+ * A configured password is never printed (stdout is a log stream; DASHBOARD_USERS is a secret).
+ */
+export function dashboardCredentials(users: readonly DashboardUser[], generated: string | undefined): string {
+  const admin = users.find((u) => u.role === 'admin');
+  return admin && generated !== undefined && admin.password === generated ? `  (user ${admin.name}, password ${generated})` : '';
+}
 
 /**
  * Everything in one process for development: an embedded SQS + S3 emulator when no AWS endpoint
@@ -23,8 +32,10 @@ export async function startAll(ctx: Context): Promise<void> {
     server.createBucket(config.s3.assetBucket);
     log.info({ endpoint: emulator }, 'embedded SQS + S3 emulator (fauxqs) started');
   }
+  let generated: string | undefined;
   if (config.app.env === 'dev' && config.api.dashboardUsers.length === 0) {
-    config.api.dashboardUsers = [{ name: 'admin', role: 'admin', password: randomBytes(9).toString('base64url') }];
+    generated = randomBytes(9).toString('base64url');
+    config.api.dashboardUsers = [{ name: 'admin', role: 'admin', password: generated }];
   }
   await migrate(config, log);
   const sqs = createSqsClient(config);
@@ -36,7 +47,6 @@ export async function startAll(ctx: Context): Promise<void> {
 
   const address = app.server.address();
   const api = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : config.api.port}`;
-  const admin = config.api.dashboardUsers.find((u) => u.role === 'admin');
   const lines = [
     '',
     'Fable Jobs is running (bridge, every worker pool, API) — Ctrl-C stops it gracefully.',
@@ -44,7 +54,7 @@ export async function startAll(ctx: Context): Promise<void> {
     `  SQS queue        ${urls.queueUrl}`,
     `  dead letters     ${urls.dlqUrl}`,
     `  API              ${api}  (GET /health, /ready, /metrics)`,
-    `  dashboard        ${api}/admin/queues${admin && !admin.password.startsWith('scrypt$') ? `  (user ${admin.name}, password ${admin.password})` : ''}`,
+    `  dashboard        ${api}/admin/queues${dashboardCredentials(config.api.dashboardUsers, generated)}`,
     '',
     '  send a test message from another terminal:',
     `    npm run fable-jobs -- send NF --attr eventName=EBOOK_DOWNLOAD --attr payload_email=ada@example.com${emulator ? ` --endpoint ${emulator}` : ''}`,
