@@ -1,17 +1,6 @@
-// 1. Baseline: 10,000 messages, no faults. `node bench/faults/01-baseline.ts [count]`
-import { scenario, type Report } from './lib/fleet.ts';
+// 1. Baseline: 10,000 messages, no faults. `node bench/faults/01-baseline.ts`
+// Runs by itself: `node bench/faults/01-baseline.ts` (FAULT_COUNT overrides the message count).
+import { baseline } from '@fable-jobs/drills';
 import { runIfMain } from './lib/run-main.ts';
-
-export async function baseline(count = Number(process.argv[2] ?? 10_000)): Promise<Report & { scenario: string }> {
-  return scenario('01 baseline', 15 * 60_000, async (fleet) => {
-    await Promise.all([fleet.startBridge(), fleet.startWorker(), fleet.startWorker()]);
-    const t0 = Date.now();
-    await fleet.send(0, count);
-    await fleet.waitForEffects(count, 10 * 60_000);
-    const recoveryMs = Date.now() - t0;
-    await fleet.settle();
-    return fleet.report(count, { recoveryMs, notes: 'time to process everything' });
-  });
-}
 
 await runIfMain(import.meta.url, () => baseline());

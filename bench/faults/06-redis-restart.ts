@@ -1,28 +1,6 @@
 // 6. Redis restart under load (AOF on, graceful restart): bridge and workers resume by themselves.
-import { scenario, type Report } from './lib/fleet.ts';
+// Runs by itself: `node bench/faults/06-redis-restart.ts` (FAULT_COUNT overrides the message count).
+import { redisRestart } from '@fable-jobs/drills';
 import { runIfMain } from './lib/run-main.ts';
-import { untilProgress } from './lib/watch.ts';
-
-export async function redisRestart(count = Number(process.env['FAULT_COUNT'] ?? 3000)): Promise<Report & { scenario: string }> {
-  return scenario(
-    '06 Redis restart under load',
-    10 * 60_000,
-    async (fleet) => {
-      await Promise.all([fleet.startBridge(), fleet.startWorker(), fleet.startWorker()]);
-      const sending = fleet.send(0, count, { rate: 300 });
-      while ((await fleet.effects()).size < count / 4) await new Promise((r) => setTimeout(r, 100));
-      await fleet.redis.kill('SIGTERM'); // a restart: AOF is flushed on the way down
-      await new Promise((r) => setTimeout(r, 3000));
-      const before = (await fleet.effects()).size;
-      await fleet.redis.restart();
-      const resumedMs = await untilProgress(fleet, before);
-      await sending;
-      await fleet.waitForEffects(count, 5 * 60_000);
-      await fleet.settle();
-      return fleet.report(count, { recoveryMs: resumedMs, notes: 'Redis down 3 s; recovery = Redis back → effects grow again (no process restarted)' });
-    },
-    { redis: { appendonly: true, appendfsync: 'everysec' } },
-  );
-}
 
 await runIfMain(import.meta.url, () => redisRestart());

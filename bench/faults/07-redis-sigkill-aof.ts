@@ -1,34 +1,6 @@
 // 7. Redis with AOF killed with SIGKILL under load: durable acknowledgement on vs off.
-//    Redis here is 7.0 (no WAITAOF): "on" = appendfsync always (every write is on disk before
-//    Redis answers, so the bridge deletes only durable jobs); "off" = appendfsync everysec.
-import { scenario, type Report } from './lib/fleet.ts';
+// Runs by itself: `node bench/faults/07-redis-sigkill-aof.ts` (FAULT_COUNT overrides the message count).
+import { redisSigkillAof } from '@fable-jobs/drills';
 import { runIfMain } from './lib/run-main.ts';
-import { untilProgress } from './lib/watch.ts';
-
-async function once(durable: boolean, count: number): Promise<Report & { scenario: string }> {
-  return scenario(
-    `07 Redis SIGKILL, AOF, durable ack ${durable ? 'on' : 'off'}`,
-    10 * 60_000,
-    async (fleet) => {
-      // One worker, slow enough that jobs pile up in Redis: a crash has something to lose.
-      await Promise.all([fleet.startBridge(), fleet.startWorker({ JOB_OVERRIDES: JSON.stringify({ 'system.effect': { concurrency: 2 } }) })]);
-      const sending = fleet.send(0, count, { rate: 400, sleepMs: 20 });
-      while ((await fleet.effects()).size < count / 5) await new Promise((r) => setTimeout(r, 100));
-      await fleet.redis.kill('SIGKILL');
-      await fleet.redis.restart();
-      const before = (await fleet.effects()).size;
-      const resumedMs = await untilProgress(fleet, before);
-      await sending;
-      await fleet.waitForEffects(count, 90_000); // lost jobs never arrive: bounded wait
-      await fleet.settle().catch(() => {});
-      return fleet.report(count, { recoveryMs: resumedMs, notes: durable ? 'appendfsync always' : 'appendfsync everysec: jobs accepted in the last second before the crash can be lost' });
-    },
-    { redis: { appendonly: true, appendfsync: durable ? 'always' : 'everysec' } },
-  );
-}
-
-export async function redisSigkillAof(count = Number(process.env['FAULT_COUNT'] ?? 3000)): Promise<Array<Report & { scenario: string }>> {
-  return [await once(true, count), await once(false, count)];
-}
 
 await runIfMain(import.meta.url, () => redisSigkillAof());

@@ -1,34 +1,6 @@
 // 9. Redis at maxmemory with noeviction: adds fail, nothing is deleted from SQS, nothing is
-//    lost; once memory is available again everything is processed.
-import { Redis } from 'ioredis';
-import { scenario, type Report } from './lib/fleet.ts';
+// Runs by itself: `node bench/faults/09-redis-maxmemory.ts` (FAULT_COUNT overrides the message count).
+import { redisMaxmemory } from '@fable-jobs/drills';
 import { runIfMain } from './lib/run-main.ts';
-
-export async function redisMaxmemory(count = Number(process.env['FAULT_COUNT'] ?? 3000)): Promise<Report & { scenario: string }> {
-  return scenario('09 Redis at maxmemory (noeviction)', 10 * 60_000, async (fleet) => {
-    const admin = new Redis({ host: '127.0.0.1', port: fleet.redis.port });
-    try {
-      const used = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1] ?? 0);
-      // Room for a few hundred jobs only; no worker runs, so jobs pile up until Redis refuses writes.
-      await admin.config('SET', 'maxmemory', String(used + 512 * 1024));
-      const bridge = await fleet.startBridge();
-      await fleet.send(0, count);
-      await bridge.waitForLine(/could not enqueue a batch/, 120_000);
-      const refusedAt = Date.now();
-      const inSqs = await fleet.mainDepth();
-      const dlqDuringOom = await fleet.dlqDepth();
-      await admin.config('SET', 'maxmemory', '0');
-      await fleet.startWorker();
-      await fleet.waitForEffects(count, 5 * 60_000);
-      await fleet.settle();
-      return fleet.report(count, {
-        recoveryMs: Date.now() - refusedAt,
-        notes: `while Redis refused writes: ${inSqs} messages still in SQS, ${dlqDuringOom} in the DLQ; recovery = memory freed → all processed`,
-      });
-    } finally {
-      admin.disconnect();
-    }
-  });
-}
 
 await runIfMain(import.meta.url, () => redisMaxmemory());

@@ -7,7 +7,7 @@ import { Queue } from 'bullmq';
 import { EffectsRepo, mysqlKnex, type Knex } from '@fable-jobs/db';
 import { encodeMessage } from '@fable-jobs/contracts';
 import { startRedisServer, spawnCli, testConfig, type Proc, type RedisServerHandle } from '@fable-jobs/testing';
-import { createQueuePair, preload, queueDepth, startEmulator, type Emulator } from '../../lib/common.ts';
+import { createQueuePair, preload, queueDepth, startEmulator, type Emulator } from './emulator.ts';
 
 export interface FleetOptions {
   redis?: { appendonly?: boolean; appendfsync?: 'always' | 'everysec' | 'no'; maxmemory?: string } | undefined;
@@ -138,11 +138,11 @@ export class Fleet {
     try {
       const t0 = Date.now();
       while (Date.now() - t0 < timeoutMs) {
-        const busy = (await this.mainDepth()) + (await q.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized', 'paused'));
+        const busy = (await this.mainDepth()) + (await q.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized'));
         if (busy === 0) return;
         await new Promise((r) => setTimeout(r, 200));
       }
-      const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed', 'completed');
+      const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed');
       throw new Error(`${queue} did not settle within ${timeoutMs} ms: ${JSON.stringify(counts)}; SQS ${await this.mainDepth()}`);
     } finally {
       await q.close();

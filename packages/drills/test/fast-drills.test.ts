@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { bridgeSigkill, idempotencyTwice, poisonMix, redisMaxmemory, rollingSigterm, sqsDeleteFailures } from '../src/index.ts';
+
+// The fault drills that finish in well under a minute, at reduced message counts, as CI tests.
+// The full suite (all 14, full counts) is `npm run bench -- faults` → RELIABILITY.md.
+describe('fault drills (fast ones)', () => {
+  it('13: the same idempotency key sent three times makes one effect each', async () => {
+    const r = await idempotencyTwice(200);
+    expect(r).toMatchObject({ sent: 200, distinct: 200, duplicates: 0, lost: 0, deadLettered: 0 });
+  });
+
+  it('2: bridges killed with SIGKILL while messages flow lose and duplicate nothing', async () => {
+    const r = await bridgeSigkill(400);
+    expect(r).toMatchObject({ distinct: 400, duplicates: 0, lost: 0, deadLettered: 0 });
+  });
+
+  it('3: failed and late SQS deletes lose and duplicate nothing', async () => {
+    const r = await sqsDeleteFailures(300);
+    expect(r).toMatchObject({ distinct: 300, duplicates: 0, lost: 0, deadLettered: 0 });
+  });
+
+  it('9: Redis at maxmemory refuses adds; nothing is deleted from SQS or lost', async () => {
+    const r = await redisMaxmemory(1000);
+    expect(r).toMatchObject({ distinct: 1000, duplicates: 0, lost: 0, deadLettered: 0 });
+    expect(r.notes).toMatch(/, 0 in the DLQ/);
+  });
+
+  it('11: poison messages are dead-lettered; good ones all processed', async () => {
+    const r = await poisonMix(400);
+    expect(r).toMatchObject({ distinct: 800, duplicates: 0, lost: 0, deadLettered: 100 });
+  });
+
+  it('12: a rolling SIGTERM deploy of every process loses and duplicates nothing', async () => {
+    const r = await rollingSigterm(300);
+    expect(r).toMatchObject({ distinct: 300, duplicates: 0, lost: 0, deadLettered: 0 });
+    expect(r.notes).toMatch(/exit codes 0,0,0,0/);
+  });
+});
