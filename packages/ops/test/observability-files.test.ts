@@ -6,10 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-// runtime cannot depend on queue (queue depends on runtime): its gauges are read from source.
-import { registerQueueGauges } from '../../queue/src/metrics.ts';
-import { QueueSet } from '../../queue/src/queues.ts';
-import { Metrics, createRedis } from '../src/index.ts';
+import { QueueSet, registerQueueGauges } from '@fable-jobs/queue';
+import { Metrics, createRedis } from '@fable-jobs/runtime';
 
 const DEPLOY = fileURLToPath(new URL('../../../deploy/', import.meta.url));
 const RULES = join(DEPLOY, 'prometheus/alerts.yml');
