@@ -220,9 +220,11 @@ describe('Bull Board in a browser', () => {
       expect(retry.status()).toBe(403);
       expect(await retry.json()).toMatchObject({ status: 'Failure', data: { errCode: 'ADMIN_FORBIDDEN' } });
       expect(await stateInRedis(jobId)).toBe('failed');
+      // Bull Board toasts the refusal (its client shows a body's `error` and `message`).
+      await page.getByText('read-only user: this action needs the admin role').first().waitFor({ timeout: 10_000 });
+      await shot(page, '10a-viewer-retry-refused-toast.png');
 
       // The UI still shows the job failed, also after a reload (fresh data from the server).
-      // (Bull Board shows no error message for this 403: its client only toasts bodies with an `error` field.)
       await expectFailureShown(page);
       await page.reload();
       await expectFailureShown(page);

@@ -48,7 +48,9 @@ export function adminAuth(users: readonly DashboardUser[]) {
       return;
     }
     if (principal.role !== 'admin' && req.method !== 'GET' && req.method !== 'HEAD') {
-      await reply.code(403).send({ status: 'Failure', data: { err: 'read-only user: this action needs the admin role', errCode: 'ADMIN_FORBIDDEN' } });
+      // `error` and `message` are what Bull Board's UI shows in its error toast.
+      const message = 'read-only user: this action needs the admin role';
+      await reply.code(403).send({ status: 'Failure', data: { err: message, errCode: 'ADMIN_FORBIDDEN' }, error: 'Forbidden', message });
       return;
     }
     req.admin = principal;
