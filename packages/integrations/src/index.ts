@@ -1,6 +1,6 @@
 import type { ProcessorMap } from '@fable-jobs/contracts';
 import type { Knex } from '@fable-jobs/db';
-import type { Config, Logger, Metrics } from '@fable-jobs/runtime';
+import type { Config, Logger, Metrics, Scrubber } from '@fable-jobs/runtime';
 import { CobaltClient } from './clients/cobalt.ts';
 import { MailchimpClient } from './clients/mailchimp.ts';
 import { MainApiClient } from './clients/main-api.ts';
@@ -17,7 +17,7 @@ import { DeliveryRecorder } from './webhooks/delivery-recorder.ts';
 import { SafeSender } from './webhooks/safe-sender.ts';
 import { TenantWebhooks } from './webhooks/tenant-webhook.ts';
 
-export { INTEGRATIONS_ERROR_CODES } from './error-codes.ts';
+export { INTEGRATIONS_ERROR_CODES } from '@fable-jobs/contracts';
 export { subscriberHash } from './clients/mailchimp.ts';
 export { slackMessage } from './clients/slack.ts';
 export { AddressGuard, BlockedAddressError, specialRange } from './webhooks/address-guard.ts';
@@ -31,6 +31,8 @@ export interface IntegrationsDeps {
   mysql: Knex;
   postgres: Knex;
   metrics: Metrics;
+  /** Removes configured secrets from delivery records (MySQL rows, main API log lines) as the runner does from failure reasons. */
+  scrubber?: Scrubber | undefined;
 }
 
 export interface Integrations {
@@ -63,7 +65,8 @@ export function createIntegrations(deps: IntegrationsDeps): Integrations {
     maxResponseBytes: settings.webhookMaxResponseBytes,
     maxRedirects: settings.webhookMaxRedirects,
   });
-  const recorder = new DeliveryRecorder(new WebhookDeliveriesRepo(deps.mysql), mainApi, deps.log);
+  const scrubber = deps.scrubber;
+  const recorder = new DeliveryRecorder(new WebhookDeliveriesRepo(deps.mysql), mainApi, deps.log, { scrub: scrubber ? (s) => scrubber.scrub(s) : undefined });
   const webhooks = new TenantWebhooks({ settings, mainApi, sender, recorder });
 
   const processors: ProcessorMap<'integrations'> = {

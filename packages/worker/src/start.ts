@@ -59,7 +59,8 @@ export async function startWorker(ctx: WorkerContext, pools: readonly Pool[]): P
         break;
       }
       case 'integrations': {
-        const integrations = createIntegrations(domain);
+        // The scrubber: delivery records quote upstream answers, which may echo a credential.
+        const integrations = createIntegrations({ ...domain, scrubber: ctx.scrubber });
         // After the drain phase: delivery records of the last jobs are flushed, then pools closed.
         ctx.lifecycle.on('close', 'integrations: flush delivery records', () => integrations.close());
         runner.add('integrations', integrations.processors);

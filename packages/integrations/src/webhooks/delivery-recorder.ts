@@ -11,6 +11,14 @@ export interface RecorderOptions {
   maxPending: number;
 }
 
+/** Every string inside `v` through `scrub`: a record leaves the process, no secret may ride along. */
+function scrubDeep<T>(v: T, scrub: (s: string) => string): T {
+  if (typeof v === 'string') return scrub(v) as T;
+  if (Array.isArray(v)) return v.map((x) => scrubDeep(x, scrub)) as T;
+  if (v && typeof v === 'object' && !(v instanceof Date)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrubDeep(x, scrub)])) as T;
+  return v;
+}
+
 /**
  * Writes each delivery attempt behind the delivery: the row into `webhook_deliveries` in
  * batches, the WEBHOOK_EXEC line to the main API server at once but without holding the job's
@@ -21,15 +29,19 @@ export class DeliveryRecorder {
   readonly #mainApi: MainApiClient;
   readonly #log: Logger;
   readonly #o: RecorderOptions;
+  readonly #scrub: ((s: string) => string) | undefined;
   readonly #pending = new Set<Promise<unknown>>();
   #rows: DeliveryRecord[] = [];
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(repo: WebhookDeliveriesRepo, mainApi: MainApiClient, log: Logger, opts: Partial<RecorderOptions> = {}) {
+  /** `scrub` removes configured secrets from every text of a record (reasons and bodies quote upstream answers). */
+  constructor(repo: WebhookDeliveriesRepo, mainApi: MainApiClient, log: Logger, opts: Partial<RecorderOptions> & { scrub?: ((s: string) => string) | undefined } = {}) {
     this.#repo = repo;
     this.#mainApi = mainApi;
     this.#log = log;
-    this.#o = { flushMs: 50, batchSize: 200, maxPending: 1000, ...opts };
+    const { scrub, ...sizes } = opts;
+    this.#o = { flushMs: 50, batchSize: 200, maxPending: 1000, ...sizes };
+    this.#scrub = scrub;
   }
 
   #track(p: Promise<unknown>): void {
@@ -37,7 +49,10 @@ export class DeliveryRecorder {
     void p.finally(() => this.#pending.delete(p));
   }
 
-  async record(row: DeliveryRecord, log: ApplicationLog | undefined): Promise<void> {
+  async record(record: DeliveryRecord, logEntry: ApplicationLog | undefined): Promise<void> {
+    const scrub = this.#scrub;
+    const row = scrub ? scrubDeep(record, scrub) : record;
+    const log = scrub && logEntry ? scrubDeep(logEntry, scrub) : logEntry;
     this.#rows.push(row);
     if (this.#rows.length >= this.#o.batchSize) this.#flushRows();
     else this.#timer ??= setTimeout(() => this.#flushRows(), this.#o.flushMs);
