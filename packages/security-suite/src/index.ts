@@ -6,3 +6,4 @@ export { templates } from './scenarios/templates.ts';
 export { sqlInjection, SQL_INTERPOLATION } from './scenarios/sql-injection.ts';
 export { oversize } from './scenarios/oversize.ts';
 export { llmopsFlood } from './scenarios/llmops-flood.ts';
+export { canarySecrets } from './scenarios/canary-secrets.ts';

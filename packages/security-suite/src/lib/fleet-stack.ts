@@ -133,7 +133,7 @@ export async function startFleetStack(opts: FleetOptions): Promise<FleetStack> {
   let analytics: AnalyticsPool | undefined;
   for (const pool of opts.pools) {
     if (pool === 'system') runner.add('system', systemProcessors({ effects: new EffectsRepo(h.mysql) }));
-    if (pool === 'integrations') runner.add('integrations', (integrations = createIntegrations(domain)).processors);
+    if (pool === 'integrations') runner.add('integrations', (integrations = createIntegrations({ ...domain, scrubber: h.scrubber })).processors);
     if (pool === 'analytics') runner.add('analytics', (analytics = createAnalytics(domain)).processors);
     if (pool === 'media') runner.add('media', createMediaProcessors(domain));
   }
