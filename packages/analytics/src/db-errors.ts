@@ -1,5 +1,5 @@
 import { RetryableError } from '@fable-jobs/contracts';
-import type { AnalyticsErrorCode } from './error-codes.ts';
+import type { AnalyticsErrorCode } from '@fable-jobs/contracts';
 
 interface PgErrorLike {
   name?: string;

@@ -5,7 +5,7 @@ import { KindRunner } from './kind-runner.ts';
 import { analyticsSchedules, type AnalyticsSchedule } from './schedules.ts';
 import { analyticsSettings, type AnalyticsSettings } from './settings.ts';
 
-export { ANALYTICS_ERROR_CODES, type AnalyticsErrorCode } from './error-codes.ts';
+export { ANALYTICS_ERROR_CODES, type AnalyticsErrorCode } from '@fable-jobs/contracts';
 export { KINDS, isAnalyticsKind, type KindSpec } from './kinds.ts';
 export { KindRunner, type AnalyticsPayload, type RunOutcome } from './kind-runner.ts';
 export { analyticsSchedules, type AnalyticsSchedule } from './schedules.ts';

@@ -1,6 +1,6 @@
 export * from './catalogue.ts';
 export * from './envelope.ts';
-export * from './error-codes.ts';
+export * from './error-codes/index.ts';
 export * from './errors.ts';
 export * from './job-definition.ts';
 export * from './job-id.ts';

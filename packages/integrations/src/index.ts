@@ -17,7 +17,7 @@ import { DeliveryRecorder } from './webhooks/delivery-recorder.ts';
 import { SafeSender } from './webhooks/safe-sender.ts';
 import { TenantWebhooks } from './webhooks/tenant-webhook.ts';
 
-export { INTEGRATIONS_ERROR_CODES } from './error-codes.ts';
+export { INTEGRATIONS_ERROR_CODES } from '@fable-jobs/contracts';
 export { subscriberHash } from './clients/mailchimp.ts';
 export { slackMessage } from './clients/slack.ts';
 export { AddressGuard, BlockedAddressError, specialRange } from './webhooks/address-guard.ts';

@@ -15,7 +15,7 @@ import { transcodeProcessor } from './processors.ts';
 import { S3Store } from './s3-store.ts';
 import type { Transcoder } from './transcoder.ts';
 
-export { MEDIA_ERROR_CODES, type MediaErrorCode } from './error-codes.ts';
+export { MEDIA_ERROR_CODES, type MediaErrorCode } from '@fable-jobs/contracts';
 export { ffmpegArgs, SEGMENT_SECONDS } from './ffmpeg/ffmpeg-args.ts';
 export { sweepStaleWorkDirs } from './ffmpeg/ffmpeg-transcoder.ts';
 export { dieWithParentPrefix } from './ffmpeg/run-process.ts';

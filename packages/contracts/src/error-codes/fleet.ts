@@ -1,8 +1,5 @@
-/**
- * Every error code the fleet records (dead letters, failed jobs, API errors), with its meaning.
- * Codes are stable: dashboards, alerts and runbooks key on them.
- */
-export const ERROR_CODES = {
+/** Codes of the bridge, the worker runtime and configuration. */
+export const FLEET_ERROR_CODES = {
   BRIDGE_BAD_JSON: 'The body looks like JSON but does not parse.',
   BRIDGE_BAD_ENVELOPE: 'The body is neither a message type name (legacy) nor {"type": string, "data": ...} (JSON).',
   BRIDGE_UNKNOWN_TYPE: 'No message type of that name is declared in the catalogue.',
@@ -22,5 +19,3 @@ export const ERROR_CODES = {
   JOB_NO_PROCESSOR: 'No processor is registered for the job on this worker.',
   CONFIG_INVALID: 'Environment configuration is missing or invalid.',
 } as const;
-
-export type ErrorCode = keyof typeof ERROR_CODES;
