@@ -10,7 +10,7 @@ import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { Queue } from 'bullmq';
 import { encodeMessage, toSqsAttributes, type EncodedMessage } from '@fable-jobs/contracts';
 import { createRedis } from '@fable-jobs/runtime';
-import { Fleet } from '../faults/lib/fleet.ts';
+import { Fleet } from '@fable-jobs/drills';
 import { fmt, table } from '../lib/common.ts';
 import { childPids, coresSampler, cpuSampler, median, pidsByName, pollUntil } from './lib/common.ts';
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { QueueSet, enqueueBulk } from '@fable-jobs/queue';
 import { createRedis } from '@fable-jobs/runtime';
-import { Fleet } from '../faults/lib/fleet.ts';
+import { Fleet } from '@fable-jobs/drills';
 import { fmt, table } from '../lib/common.ts';
 import { childPids, coresSampler, cpuSampler, median, pidsByName, pollUntil, startChild } from './lib/common.ts';
 
