@@ -12,6 +12,8 @@ export interface ScenarioResult {
   breaches: string[];
   /** One line per control, with its outcome. */
   controls: string[];
+  /** The harness itself failed (timeout, setup): the figures above mean nothing. */
+  error?: string | undefined;
 }
 
 /** Counts attempts and controls of one scenario as they are decided. */

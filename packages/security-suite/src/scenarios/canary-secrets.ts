@@ -419,6 +419,6 @@ export async function canarySecrets(): Promise<ScenarioResult> {
     t.control('the search reads /metrics', /fable_/.test(metrics.text));
     t.control('failures happened (failed reasons to search)', mysqlSurfaces[0]!.text.some((x) => x.startsWith('state=failed')));
     const counts = surfaces.map((x) => `${x.name} ${x.text.length + x.data.length}`).join(', ');
-    return `${canaries.filter((x) => x.kind === 'setting').length} setting canaries (every secret setting, each used), ${canaries.filter((x) => x.kind === 'header').length} header canaries, ${canaries.filter((x) => x.kind === 'payload').length} payload-field canaries; real process \`fable-jobs start\` at LOG_LEVEL=debug with successes and failures on every integration, llmops, aud/gen, Slack, the dashboard and SQS (poison included). Searched (items): ${counts}. Got through = a setting or header canary anywhere, or a payload canary outside job input (logs, failed reasons, stack traces, return values, MySQL records other than the stored input, metrics)`;
+    return `${canaries.filter((x) => x.kind === 'setting').length} setting canaries (every secret setting, each used), ${canaries.filter((x) => x.kind === 'header').length} header canaries, ${canaries.filter((x) => x.kind === 'payload').length} payload-field canaries; real process \`fable-jobs start\` at LOG_LEVEL=debug with successes and failures on every integration, llmops, aud/gen, Slack, the dashboard and SQS (poison included). Searched (items): ${counts}`;
   });
 }

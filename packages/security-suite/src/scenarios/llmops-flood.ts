@@ -99,7 +99,7 @@ export async function llmopsFlood(): Promise<ScenarioResult> {
     t.control('the pool-wide budget let its burst through', budget.calls >= 5, budget.detail);
     const other = await http1.request({ method: 'POST', path: '/v1/f/llmops', headers: { 'content-type': 'application/json', authorization: api.auth(`auth0|other-${randomUUID()}`) }, body: body(1000) });
     t.control('another user is not limited by the flood', other.status === 200, `answered ${other.status}`);
-    return `Per user: ${FLOOD} concurrent llmops requests from one user (fresh tokens, X-Forwarded-For/X-Real-IP, other org prefixes, lower-case scheme, respond-async, query strings) across two replicas sharing Redis with a limit of ${LIMIT}, ${sidePaths.length} alternative paths, 5 aud/gen after the limit: ${ok} succeeded, ${limited} got 429, ${calls} model calls; got through = a success beyond the limit, a model/speech call beyond it, or an llm run beyond it. Pool-wide: ${budget.detail}`;
+    return `Per user: ${FLOOD} concurrent llmops requests from one user (fresh tokens, X-Forwarded-For/X-Real-IP, other org prefixes, lower-case scheme, respond-async, query strings) across two replicas sharing Redis with a limit of ${LIMIT}, ${sidePaths.length} alternative paths, 5 aud/gen after the limit: ${ok} succeeded, ${limited} got 429, ${calls} model calls. Pool-wide: ${budget.detail}`;
   });
 }
 

@@ -146,7 +146,7 @@ export async function sqlInjection(): Promise<ScenarioResult> {
     const list = payloads(mysqlCanary, pgCanary, marker);
     const viaSqs = list.filter((p) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/.test(p));
     let n = 0;
-    const sent: Array<{ id: string; label: string; jobId: string }> = [];
+    const sent: Array<{ id: string; label: string; jobId: string; sleepy?: boolean }> = [];
     const attackId = () => `a${n++}`;
     for (const s of all) {
       const def = registry.message(s.type);
@@ -156,7 +156,7 @@ export async function sqlInjection(): Promise<ScenarioResult> {
           const id = attackId();
           const data = { ...s.data, [field]: p.replaceAll('{id}', id) };
           if (s.nested) data[s.nested.field] = JSON.stringify(s.nested.value);
-          sent.push({ id, label: `${s.label}.${field}`, jobId: await fleet.send(s.type, s.format, data) });
+          sent.push({ id, label: `${s.label}.${field}`, jobId: await fleet.send(s.type, s.format, data), sleepy: /sleep/i.test(p) });
         }
       }
       if (s.nested) {
@@ -164,7 +164,7 @@ export async function sqlInjection(): Promise<ScenarioResult> {
           for (const p of viaSqs) {
             const id = attackId();
             const data = { ...s.data, [s.nested.field]: JSON.stringify({ ...s.nested.value, [field]: p.replaceAll('{id}', id) }) };
-            sent.push({ id, label: `${s.label}.${s.nested.field}.${field}`, jobId: await fleet.send(s.type, s.format, data) });
+            sent.push({ id, label: `${s.label}.${s.nested.field}.${field}`, jobId: await fleet.send(s.type, s.format, data), sleepy: /sleep/i.test(p) });
           }
         }
       }
@@ -236,7 +236,8 @@ export async function sqlInjection(): Promise<ScenarioResult> {
       const errors = hits.filter((h) => mine.test(h));
       const runs = s.jobId ? await runsOf(fleet, s.jobId) : { jobs: 0, longestMs: 0 };
       if (runs.jobs > 0) becameJobs += 1;
-      const slept = runs.longestMs;
+      // Only a SLEEP/pg_sleep payload can have slept; other slow runs are load, not injection.
+      const slept = s.sleepy ? runs.longestMs : 0;
       const through = errors.length > 0 || executed.has(s.id) || slept > 2900;
       t.attempt(`${s.label} (${s.id})`, through, `${errors.slice(0, 1).join('')}${executed.has(s.id) ? ' its UPDATE ran' : ''}${slept > 2900 ? ` ran ${slept} ms` : ''}`);
     }
@@ -257,7 +258,7 @@ export async function sqlInjection(): Promise<ScenarioResult> {
     const probe = await Promise.all([mysql.raw("SELECT 'x"), pg.raw("SELECT 'x")].map((p) => p.then(() => '', (e: Error) => `${(e as { code?: string }).code ?? ''} ${e.message}`)));
     t.control('the error detector recognises real MySQL and PostgreSQL syntax errors', probe.every((m) => SQL_INTERPOLATION.test(m)), probe.join(' | ').slice(0, 200));
     const fieldCount = new Set(sent.map((s) => s.label)).size;
-    return `${sent.length} injected messages (${fieldCount} message fields incl. envelope × ${viaSqs.length} payloads; SQS refuses the NUL one) through the bridge (${becameJobs} became jobs and ran in the system, media and integrations pools; the rest were dead-lettered by schema/routing, analytics kinds included), plus ${api.attempts} slash-command and llmops requests; got through = a canary table (MySQL, PostgreSQL) dropped or changed, canary jobs rows changed, an injected marker row, a syntax/binding database error on any failure surface, a reply revealing another user, or a payload that slept${otherDbErrors.size ? `; other database errors seen (not injections): ${[...otherDbErrors].map(([k, c]) => `${k} ×${c}`).join(', ')}` : ''}`;
+    return `${sent.length} injected messages (${fieldCount} message fields incl. envelope × ${viaSqs.length} payloads; SQS refuses the NUL one) through the bridge (${becameJobs} became jobs and ran in the system, media and integrations pools; the rest were dead-lettered by schema/routing, analytics kinds included), plus ${api.attempts} slash-command and llmops requests${otherDbErrors.size ? `; other database errors seen (not injections): ${[...otherDbErrors].map(([k, c]) => `${k} ×${c}`).join(', ')}` : ''}`;
   });
 }
 
@@ -370,7 +371,7 @@ async function apiSide(t: Tally, defer: { add(what: string, fn: () => unknown): 
       const r = await command(path, text);
       const foundSomeone = path === 'user-details' && / — user \d+/.test(r.text);
       const other = path === 'update-feature' && /Analytical Engines/.test(r.text);
-      t.attempt(`/${path} ${JSON.stringify(text.slice(0, 60))}`, foundSomeone || other || r.ms > 2900 || r.res.status >= 500 || r.text.includes(marker) && / — user /.test(r.text), `answered ${r.res.status} in ${r.ms} ms: ${r.text.slice(0, 120)}`);
+      t.attempt(`/${path} ${JSON.stringify(text.slice(0, 60))}`, foundSomeone || other || (/sleep/i.test(text) && r.ms > 2900) || r.res.status >= 500 || r.text.includes(marker) && / — user /.test(r.text), `answered ${r.res.status} in ${r.ms} ms: ${r.text.slice(0, 120)}`);
     }
   }
 

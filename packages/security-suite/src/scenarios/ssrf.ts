@@ -194,6 +194,6 @@ export async function ssrf(): Promise<ScenarioResult> {
     t.control('an allowed 308 redirect is followed', hop.length === 1, `${hop.length} received`);
     // The socket-level observer works: it saw the control deliveries connect to the allowed endpoint.
     t.control('the connect spy saw the controls connect', spy.to({ ports: new Set([tenant.port]) }).length > 0, `${spy.attempts.length} connects observed in all`);
-    return `${attacks.length} webhook targets (loopback encodings, IPv6 forms, names resolving inward, this machine's addresses, private and metadata ranges, schemes, redirects); got through = a connection at that attack's own victim server (listening on every local address) or an outbound connect to its port or address seen at the socket layer. Refusal codes recorded: ${[...codes].map(([c, n]) => `${c} ×${n}`).join(', ')}`;
+    return `${attacks.length} webhook targets (loopback encodings, IPv6 forms, names resolving inward, this machine's addresses, private and metadata ranges, schemes, redirects); refusal codes the fleet recorded (not used to decide): ${[...codes].map(([c, n]) => `${c} ×${n}`).join(', ')}`;
   });
 }

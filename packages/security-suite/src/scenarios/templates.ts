@@ -175,6 +175,6 @@ export async function templates(): Promise<ScenarioResult> {
     t.control('a legitimate template is delivered rendered', JSON.stringify(ctl?.json) === expected, ctl?.body ?? 'nothing delivered');
     t.control('a legitimate header template is delivered', ctl?.headers['authorization'] === `Bearer tok-${run}`, String(ctl?.headers['authorization']));
     const delivered = sent.filter((s) => tenant.received(`POST ${s.path}`).length > 0).length;
-    return `${list.length} template/data payloads (RCE chain, constructor/__proto__ paths, helpers, partials, decorators, raw/triple-stash, JSON and header injection, pollution through data, time and size blow-ups), ${delivered} of them rendered and delivered (harmlessly), the rest refused; got through = the env canary, function source, an injected key or header, a spoofed reserved header, an oversized body or a polluted value arriving at the tenant endpoint, a job held > 5 s, a changed prototype/global, or console output from the log helper`;
+    return `${list.length} template/data payloads (RCE chain, constructor/__proto__ paths, helpers, partials, decorators, raw/triple-stash, JSON and header injection, pollution through data, time and size blow-ups), ${delivered} of them rendered and delivered (harmlessly), the rest refused`;
   });
 }
