@@ -3,11 +3,12 @@
 // argument (signed Slack requests to the real API) and every llmops field (llm_runs).
 import { registry, type MessageDefinition } from '@fable-jobs/contracts';
 import { migrateWithRetry, type Knex } from '@fable-jobs/db';
+import { enqueue } from '@fable-jobs/queue';
 import { slackSignature, testConfig } from '@fable-jobs/testing';
 import { startApiStack, startLlmFakes, type ApiStack } from '../lib/api-stack.ts';
 import { startFleetStack, type FleetStack } from '../lib/fleet-stack.ts';
 import { dumpPrefix } from '../lib/redis-dump.ts';
-import { runScenario, tag, type ScenarioResult, type Tally } from '../lib/result.ts';
+import { runScenario, tag, waitUntil, type ScenarioResult, type Tally } from '../lib/result.ts';
 
 /** What a database says when a value became SQL text (syntax) or a placeholder (bindings). */
 export const SQL_INTERPOLATION = /ER_PARSE_ERROR|ER_SYNTAX_ERROR|You have an error in your SQL syntax|syntax error at or near|syntax error at end of input|unterminated quoted (string|identifier)|Undefined binding|Expected \d+ bindings|ER_WRONG_VALUE_COUNT|ER_BAD_FIELD_ERROR|Unknown column|ER_NO_SUCH_TABLE|column "[^"]*" does not exist|relation "[^"]*" does not exist|ER_EMPTY_QUERY|ER_SP_DOES_NOT_EXIST|ER_CANT_AGGREGATE/i;
@@ -196,6 +197,22 @@ export async function sqlInjection(): Promise<ScenarioResult> {
     t.control('the fleet finished every job', await fleet.idle(150_000));
     await api.settle();
 
+    // The analytics kind reaches SQL only as job data (an operator's replay or Bull Board add; the
+    // bridge dead-letters unknown kinds): enqueue each payload as a kind, one at a time (coalesced queue).
+    const analyticsQueue = fleet.queues.get('analytics.refresh-entity-metrics');
+    const kinds: string[] = [];
+    for (const p of viaSqs) {
+      const id = attackId();
+      const kind = `${id} ${p.replaceAll('{id}', id)}`.slice(0, 64);
+      kinds.push(kind);
+      const jobId = `sec-an-${run}-${id}`;
+      await enqueue(fleet.queues, { name: 'analytics.refresh-entity-metrics', data: { kind, trigger: 'operator' }, jobId });
+      await waitUntil(async () => ['completed', 'failed'].includes(await (await analyticsQueue.getJob(jobId))?.getState() ?? ''), 15_000);
+      sent.push({ id, label: 'analytics job data kind (operator path)', jobId });
+    }
+    const recorded: Array<{ kind: string }> = await pg.raw('SELECT kind FROM al.job_runs WHERE kind = ANY(?)', [kinds]).then((r: { rows: Array<{ kind: string }> }) => r.rows);
+    t.control('the analytics pool recorded each rejected kind verbatim in al.job_runs', new Set(recorded.map((r) => r.kind)).size === kinds.length, `${new Set(recorded.map((r) => r.kind)).size}/${kinds.length}`);
+
     // Effects in the databases that no single message can be blamed for.
     const mysqlAfter = (await mysql.schema.hasTable(mysqlCanary)) ? await tableRows(mysql, mysqlCanary) : 'dropped';
     const pgAfter = (await pg.schema.hasTable(pgCanary)) ? await tableRows(pg, pgCanary) : 'dropped';
@@ -258,7 +275,7 @@ export async function sqlInjection(): Promise<ScenarioResult> {
     const probe = await Promise.all([mysql.raw("SELECT 'x"), pg.raw("SELECT 'x")].map((p) => p.then(() => '', (e: Error) => `${(e as { code?: string }).code ?? ''} ${e.message}`)));
     t.control('the error detector recognises real MySQL and PostgreSQL syntax errors', probe.every((m) => SQL_INTERPOLATION.test(m)), probe.join(' | ').slice(0, 200));
     const fieldCount = new Set(sent.map((s) => s.label)).size;
-    return `${sent.length} injected messages (${fieldCount} message fields incl. envelope × ${viaSqs.length} payloads; SQS refuses the NUL one) through the bridge (${becameJobs} became jobs and ran in the system, media and integrations pools; the rest were dead-lettered by schema/routing, analytics kinds included), plus ${api.attempts} slash-command and llmops requests${otherDbErrors.size ? `; other database errors seen (not injections): ${[...otherDbErrors].map(([k, c]) => `${k} ×${c}`).join(', ')}` : ''}`;
+    return `${sent.length - kinds.length} injected messages (${fieldCount - 1} message fields incl. envelope × ${viaSqs.length} payloads; SQS refuses the NUL one) through the bridge (${becameJobs - kinds.length} became jobs and ran in the system, media and integrations pools; the rest were dead-lettered by schema/routing, analytics kinds included), ${kinds.length} analytics jobs with an injected kind as job data (the operator path; the pool records each in al.job_runs), ${api.attempts} slash-command and llmops requests${otherDbErrors.size ? `; other database errors seen (not injections): ${[...otherDbErrors].map(([k, c]) => `${k} ×${c}`).join(', ')}` : ''}`;
   });
 }
 
