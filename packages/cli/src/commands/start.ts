@@ -7,10 +7,7 @@ import { startBridge } from './bridge.ts';
 import { migrate } from './migrate.ts';
 import { startPools } from './worker.ts';
 
-/**
- * The banner's dashboard hint: the admin password `start` generated, so the developer can log in.
- * A configured password is never printed (stdout is a log stream; DASHBOARD_USERS is a secret).
- */
+/** The banner shows only a password `start` generated: a configured one would land in the log stream (stdout). */
 export function dashboardCredentials(users: readonly DashboardUser[], generated: string | undefined): string {
   const admin = users.find((u) => u.role === 'admin');
   return admin && generated !== undefined && admin.password === generated ? `  (user ${admin.name}, password ${generated})` : '';
