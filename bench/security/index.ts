@@ -1,5 +1,4 @@
-// `node bench/security/index.ts [scenario...]`: run the security scenarios one after the other,
-// print the table and write SECURITY.md at the repository root. `security()` is the bench suite.
+// `node bench/security/index.ts [scenario...]`: every scenario in turn, the table printed and SECURITY.md written; `security()` is the bench suite.
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { markdownTable, runAll, securityReport, type ScenarioResult } from '@fable-jobs/security-suite';

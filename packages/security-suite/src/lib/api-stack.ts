@@ -115,10 +115,7 @@ export interface ApiStackOptions {
   worker?: boolean;
 }
 
-/**
- * The real API (buildApp: JWT auth, rate limit, Slack, Bull Board, admin API) on real Redis and
- * MySQL, listening on loopback, against the fakes. Everything logs into one captured stream.
- */
+/** The real API (buildApp) on real Redis and MySQL, listening on loopback against the fakes, logging into one captured stream. */
 export async function startApiStack(opts: ApiStackOptions): Promise<ApiStack> {
   const { fakes } = opts;
   const admin: Credentials = { user: 'ops', password: `adm-${randomBytes(9).toString('base64url')}` };

@@ -12,11 +12,7 @@ export interface ConnectAttempt {
 
 type ConnectFn = (...args: unknown[]) => net.Socket;
 
-/**
- * Records every outbound TCP connect this process makes (net and tls sockets both go through
- * `net.Socket.prototype.connect`), so an attempt to reach an address nobody listens on, such as
- * 169.254.169.254, is still observed. Install for the duration of a scenario only.
- */
+/** Records every outbound TCP connect of this process (net and tls), so a connect to an address nobody listens on (169.254.169.254) is still seen. */
 export class ConnectSpy {
   readonly attempts: ConnectAttempt[] = [];
   #original: ConnectFn | undefined;

@@ -73,11 +73,7 @@ export function fastJobOverrides(): string {
   return JSON.stringify(Object.fromEntries(registry.jobs().map((j) => [j.name, { attempts: 1, backoffMs: 50, limiter: null }])));
 }
 
-/**
- * The fleet's message path in this process: fauxqs SQS → the real Bridge → BullMQ on real Redis →
- * a PoolRunner with the real processors of `pools` (legacy `jobs` rows, job_runs records, the
- * integrations' delivery records) → fake third parties on loopback.
- */
+/** The message path in this process: fauxqs SQS → real Bridge → BullMQ on real Redis → PoolRunner with the real processors → loopback fakes. */
 export async function startFleetStack(opts: FleetOptions): Promise<FleetStack> {
   const secrets: FleetSecrets = {
     apiServerToken: `svc-sec-${randomBytes(6).toString('hex')}`,

@@ -18,10 +18,7 @@ export interface HttpRequest {
   timeoutMs?: number;
 }
 
-/**
- * Real HTTP to one origin over loopback (undici Pool: the path is sent verbatim, the body may
- * be a stream). Connection errors become status 0 with the error message as text.
- */
+/** Real HTTP to one loopback origin; the path is sent verbatim (path tricks arrive as written), a connection error is status 0. */
 export class Http {
   readonly origin: string;
   readonly #client: Pool;

@@ -2,10 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 
-/**
- * One main API server on loopback made of two fakes (the integrations routes and the llm routes),
- * as production has one API_SERVER_ENDPOINT: each request is forwarded by path, as received.
- */
+/** One main API server made of the integrations and llm fakes (production has one API_SERVER_ENDPOINT): forwards by path. */
 export class MainApiRouter {
   readonly #server: Server;
   url = '';

@@ -9,11 +9,7 @@ export interface RawAnswer {
   ms: number;
 }
 
-/**
- * One HTTP/1.1 exchange on a raw socket, for requests a client library will not send (a
- * Content-Length that lies, a body streamed without end): writes `head`, then streams
- * `bodyBytes` bytes (chunked when `chunked`), stopping as soon as the server answers or closes.
- */
+/** One HTTP/1.1 exchange on a raw socket, for framing a client library will not send; stops streaming once the server answers. */
 export function rawExchange(port: number, head: string, opts: { bodyBytes: number; chunked?: boolean; timeoutMs?: number; fill?: string }): Promise<RawAnswer> {
   const t0 = Date.now();
   return new Promise((resolve) => {

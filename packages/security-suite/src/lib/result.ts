@@ -31,10 +31,7 @@ export class Tally {
     return through;
   }
 
-  /**
-   * An effect seen once for a whole batch of attempts (a dropped table, a changed row) that cannot
-   * be pinned on one attempt: counted as got through once, without adding an attempt.
-   */
+  /** An effect of a whole batch that no single attempt can be blamed for (a dropped table): got through once, no attempt added. */
   observe(label: string, bad: boolean, detail = ''): boolean {
     if (bad) this.breaches.push(detail ? `${label}: ${detail}` : label);
     return bad;
@@ -85,10 +82,7 @@ export class Defer {
   }
 }
 
-/**
- * Run one scenario body with a hard time limit; everything it registered on `defer` is stopped
- * afterwards, whatever happened. A timeout or a harness error rejects (never a silent 0).
- */
+/** A scenario body under a hard time limit, its `defer`red cleanups always run; a timeout rejects (never a silent 0). */
 export async function runScenario(name: string, limitMs: number, body: (t: Tally, defer: Defer) => Promise<string>): Promise<ScenarioResult> {
   const t0 = Date.now();
   const tally = new Tally();

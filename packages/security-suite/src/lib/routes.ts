@@ -7,10 +7,7 @@ export interface Route {
   path: string;
 }
 
-/**
- * Every route the app serves, read from Fastify's own route tree (`printRoutes`): what is really
- * registered, including routes added by plugins, not a hand-kept list.
- */
+/** Every route the app serves, from Fastify's own route tree (`printRoutes`): plugins' routes included, no hand-kept list. */
 export function servedRoutes(app: FastifyInstance): Route[] {
   const text = app.printRoutes({ commonPrefix: false });
   const stack: string[] = [];

@@ -1,5 +1,4 @@
-// Every dashboard (Bull Board) and admin API route of the real API, without credentials, with
-// wrong or malformed ones, with a frontend user's JWT, and (for state-changing routes) as a viewer.
+// Every Bull Board and admin API route without admin rights: no, wrong or malformed credentials, a user JWT, a viewer on writes.
 import { randomUUID } from 'node:crypto';
 import { encodeMessage } from '@fable-jobs/contracts';
 import { EffectsRepo, migrateWithRetry } from '@fable-jobs/db';

@@ -1,6 +1,4 @@
-// Canary secrets: distinctive values planted in every secret setting, in request headers and in
-// payload fields named like secrets; the real fleet (`fable-jobs start`, one real process) runs
-// successful and failing traffic; then every place data lands is searched for them.
+// Canaries in every secret setting, in headers and in secret-named payload fields of a real `fable-jobs start`, searched wherever data lands.
 import { createHmac, randomBytes } from 'node:crypto';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';

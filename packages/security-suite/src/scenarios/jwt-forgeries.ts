@@ -1,5 +1,4 @@
-// JWT forgeries against /v1/f/* of the real API (listening on loopback), verified against a local
-// Auth0-like JWKS issuer; an attacker's own issuer counts every request it receives.
+// Forged JWTs against /v1/f/* of the listening API, verified against a local JWKS issuer; the attacker's issuer counts its requests.
 import { createHmac, createPublicKey, createSign, generateKeyPairSync, randomUUID, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { migrateWithRetry } from '@fable-jobs/db';
 import { LlmRunsRepo } from '@fable-jobs/llm';

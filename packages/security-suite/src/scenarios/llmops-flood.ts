@@ -1,5 +1,4 @@
-// A request flood against /v1/f/llmops (and /v1/f/aud/gen, same per-user limit) on two API
-// replicas sharing Redis, with an llm worker and a fake Anthropic that counts model calls.
+// A flood against /v1/f/llmops (and aud/gen) on two replicas sharing Redis; fake Anthropic and OpenAI count the model calls.
 import { randomUUID } from 'node:crypto';
 import { buildApp } from '@fable-jobs/api';
 import { migrateWithRetry } from '@fable-jobs/db';

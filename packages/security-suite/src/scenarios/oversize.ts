@@ -1,5 +1,4 @@
-// Oversized request bodies, headers and SQS messages against the real API and bridge, and an
-// oversized tenant response read by the webhook sender.
+// Oversized bodies, headers and SQS messages against the real API and bridge, and an oversized tenant response.
 import { randomUUID } from 'node:crypto';
 import { jobIdFor } from '@fable-jobs/contracts';
 import { migrateWithRetry } from '@fable-jobs/db';

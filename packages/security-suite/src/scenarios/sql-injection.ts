@@ -1,6 +1,4 @@
-// SQL injection through every field of every message type of the catalogue (sent through the real
-// bridge into the real system, media, integrations and analytics pools), every slash-command
-// argument (signed Slack requests to the real API) and every llmops field (llm_runs).
+// SQL injection through every catalogue message field (real bridge and pools), every slash-command argument and every llmops field.
 import { registry, type MessageDefinition } from '@fable-jobs/contracts';
 import { migrateWithRetry, type Knex } from '@fable-jobs/db';
 import { enqueue } from '@fable-jobs/queue';
@@ -142,7 +140,6 @@ export async function sqlInjection(): Promise<ScenarioResult> {
     const nfMissing = nfCases.filter((c) => !all.some((s) => s.type === 'NF' && s.data['eventName'] === c));
     t.control('every NF event has a sample', nfMissing.length === 0, nfMissing.join(', '));
 
-    // The injections: every field of every sample (and every schema property), one payload at a time.
     // SQS refuses control characters (NUL...) in bodies and attributes: those payloads go to the API only.
     const list = payloads(mysqlCanary, pgCanary, marker);
     const viaSqs = list.filter((p) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/.test(p));
@@ -197,8 +194,7 @@ export async function sqlInjection(): Promise<ScenarioResult> {
     t.control('the fleet finished every job', await fleet.idle(150_000));
     await api.settle();
 
-    // The analytics kind reaches SQL only as job data (an operator's replay or Bull Board add; the
-    // bridge dead-letters unknown kinds): enqueue each payload as a kind, one at a time (coalesced queue).
+    // An unknown kind reaches SQL only as job data (an operator's replay): one at a time, the queue coalesces.
     const analyticsQueue = fleet.queues.get('analytics.refresh-entity-metrics');
     const kinds: string[] = [];
     for (const p of viaSqs) {

@@ -1,5 +1,4 @@
-// Tenant webhook SSRF: RUN_INTEGRATION messages through the real bridge into the integrations pool,
-// each pointing (directly, by name, or by redirect) at an inside address that has its own victim.
+// Tenant webhook SSRF through the real bridge and integrations pool: each inside target (direct, by name, by redirect) has its own victim.
 import { readFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { migrateWithRetry } from '@fable-jobs/db';

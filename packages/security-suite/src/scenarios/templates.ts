@@ -1,5 +1,4 @@
-// Handlebars payloads in tenant webhook templates and in the event data they render, delivered
-// through the real bridge and integrations pool to a tenant endpoint that records what arrives.
+// Handlebars payloads in tenant templates and their data, through the real bridge and pool to an endpoint that records what arrives.
 import { randomBytes } from 'node:crypto';
 import { migrateWithRetry } from '@fable-jobs/db';
 import { testConfig } from '@fable-jobs/testing';
