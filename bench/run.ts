@@ -1,5 +1,5 @@
 // `npm run bench -- <suite...>`: run benchmark suites and print their tables (markdown).
-// Suites: spine (default), analytics, integrations, media, api, faults (writes RELIABILITY.md). Each suite runs its baseline and ours side by side.
+// Suites: spine (default), analytics, integrations, media, api, faults (writes RELIABILITY.md), security (writes SECURITY.md). Each suite runs its baseline and ours side by side.
 import { mkdirSync, writeFileSync } from 'node:fs';
 
 const suites: Record<string, () => Promise<string>> = {
@@ -9,6 +9,7 @@ const suites: Record<string, () => Promise<string>> = {
   media: async () => (await import('./media/index.ts')).media(),
   api: async () => (await import('./api/index.ts')).api(),
   faults: async () => (await import('./faults/index.ts')).faults(),
+  security: async () => (await import('./security/index.ts')).security(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -78,6 +78,8 @@ describe('loadConfig', () => {
     ]);
     expect(() => loadConfig({ DASHBOARD_USERS: 'ops:root:correct-horse' })).toThrow(/role must be admin or viewer/);
     expect(() => loadConfig({ DASHBOARD_USERS: 'ops:admin:short' })).toThrow(/at least 8 characters/);
+    expect(() => loadConfig({ APP_ENV: 'prod', DASHBOARD_USERS: 'ops:admin:correct-horse' })).toThrow(/plain passwords are refused in prod \(users ops\)/);
+    expect(loadConfig({ APP_ENV: 'prod', DASHBOARD_USERS: 'ops:admin:scrypt$c2FsdA==$aGFzaA==' }).config.api.dashboardUsers).toHaveLength(1);
   });
 });
 
