@@ -61,6 +61,14 @@ describe('SSRF: tenant URLs cannot reach inside', () => {
     expect(victim.requests).toHaveLength(0);
   });
 
+  it('an invalid redirect Location fails for good (retrying cannot fix it)', async () => {
+    const path = `/bad-location-${seq++}`;
+    s.fakes.tenant.script(`POST ${path}`, { status: 307, headers: { location: 'http://[::1' } });
+    const { job } = await deliverTo(`${s.fakes.tenant.url}${path}`);
+    expect(job.failedReason).toMatch(/^WEBHOOK_REDIRECT_REFUSED: the endpoint answered 307 with an invalid Location/);
+    expect(job.attemptsMade).toBe(1);
+  });
+
   it('follows a 307 to an allowed address but never a 302 (which would turn the POST into a GET)', async () => {
     const hop = `/hop-${seq++}`;
     const final = `/final-${seq++}`;

@@ -78,7 +78,13 @@ export class SafeSender {
       if (redirects >= this.#o.maxRedirects) {
         throw new PermanentError(`the endpoint redirected more than ${this.#o.maxRedirects} times${this.#o.maxRedirects === 0 ? ' (redirects are off)' : ''}`, { code: 'WEBHOOK_REDIRECT_REFUSED' });
       }
-      url = checkTenantUrl(new URL(location, url).href, this.#o.allowHttp);
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch {
+        throw new PermanentError(`the endpoint answered ${res.status} with an invalid Location ${JSON.stringify(location.slice(0, 200))}`, { code: 'WEBHOOK_REDIRECT_REFUSED' });
+      }
+      url = checkTenantUrl(next.href, this.#o.allowHttp);
     }
   }
 
