@@ -5,6 +5,7 @@ import type { Knex } from '@fable-jobs/db';
 import type { Health, Logger, Metrics, Config } from '@fable-jobs/runtime';
 import type { QueueSet } from '@fable-jobs/queue';
 import { BackgroundTasks } from './background.ts';
+import { failure } from './envelope.ts';
 import { featureRoutes } from './features.ts';
 import { ADMIN_API_PATH, adminApiPlugin, type AdminApiOptions } from './plugins/admin-api.ts';
 import { dashboardPlugin } from './plugins/dashboard.ts';
@@ -31,10 +32,22 @@ declare module 'fastify' {
   }
 }
 
-/** The old service's envelope: `{"status":"Success"|"Failure","data":...}`. */
-export function failure(err: string, errCode: string | number) {
-  return { status: 'Failure' as const, data: { err, errCode } };
+export { failure } from './envelope.ts';
+
+const MAX_JSON_DEPTH = 64;
+
+/** Whether a parsed JSON value nests deeper than `max` (iterative: no recursion on hostile input). */
+export function jsonDepthOver(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
 }
+
 
 /** The Fastify app as a value: tests call `inject()`; `main` listens. */
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
@@ -54,6 +67,12 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       return reply.code(status).send(failure('internal error', 'INTERNAL'));
     }
     return reply.code(status).send(failure(err.message, err.code ?? 'BAD_REQUEST'));
+  });
+  // Deeply nested JSON parses fine but overflows the stack wherever it is serialised again.
+  app.addHook('preValidation', async (req, reply) => {
+    if (req.body !== null && typeof req.body === 'object' && jsonDepthOver(req.body, MAX_JSON_DEPTH)) {
+      return reply.code(400).send(failure(`the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`, 'BODY_TOO_DEEP'));
+    }
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send(failure(`no route ${req.method} ${req.url.split('?')[0]}`, 'NOT_FOUND')));
 

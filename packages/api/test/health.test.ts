@@ -54,4 +54,14 @@ describe('operational routes', () => {
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({ status: 'Failure', data: { err: 'no route GET /nope', errCode: 'NOT_FOUND' } });
   });
+
+  it('refuses JSON nested deeper than 64 levels with 400 (it would overflow the stack when serialised)', async () => {
+    const deep = `${'['.repeat(30_000)}${']'.repeat(30_000)}`;
+    app.post('/echo', async (req) => ({ ok: Array.isArray(req.body) }));
+    const res = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: deep });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ status: 'Failure', data: { err: 'the JSON body is nested deeper than 64 levels', errCode: 'BODY_TOO_DEEP' } });
+    const ok = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '[[[1]]]' });
+    expect(ok.json()).toEqual({ ok: true });
+  });
 });
