@@ -105,6 +105,9 @@ export async function waitForJob(queue: Queue, jobId: string, state: WaitState, 
       events.on('failed', onEvent);
       events.on('added', onEvent);
       void check();
+      // Events only start with the stream's next entry: one emitted between the first check and
+      // the first read is missed, so the state is also re-read now and then.
+      const poll = setInterval(() => (done ? clearInterval(poll) : void check()), 250);
     });
   } finally {
     await events.close();
