@@ -110,7 +110,9 @@ export async function ioBound(opts: IoBoundOptions = {}): Promise<IoBoundRow[]> 
       for (const c of opts.concurrency ?? [5, 50]) {
         for (const p of opts.processes ?? [1, 2, 4]) {
           process.stderr.write(`io-bound round ${round}: ${p} worker process(es), concurrency ${c}, ${jobs} jobs...\n`);
-          rows.push(await runOnce(p, c, jobs, tenants, receiver.port, api.port));
+          const row = await runOnce(p, c, jobs, tenants, receiver.port, api.port);
+          process.stderr.write(`  ${JSON.stringify(row)}\n`);
+          rows.push(row);
         }
       }
     }
