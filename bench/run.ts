@@ -1,5 +1,5 @@
 // `npm run bench -- <suite...>`: run benchmark suites and print their tables (markdown).
-// Suites: spine (default), analytics, integrations, media, api, faults (writes RELIABILITY.md), security (writes SECURITY.md). Each suite runs its baseline and ours side by side.
+// Suites: spine (default), analytics, integrations, media, api, faults (writes RELIABILITY.md), security (writes SECURITY.md), scale. Each suite runs its baseline and ours side by side.
 import { mkdirSync, writeFileSync } from 'node:fs';
 
 const suites: Record<string, () => Promise<string>> = {
@@ -10,6 +10,7 @@ const suites: Record<string, () => Promise<string>> = {
   api: async () => (await import('./api/index.ts')).api(),
   faults: async () => (await import('./faults/index.ts')).faults(),
   security: async () => (await import('./security/index.ts')).security(),
+  scale: async () => (await import('./scale/index.ts')).scale(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

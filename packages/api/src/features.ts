@@ -1,10 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import type { Knex } from '@fable-jobs/db';
 import { DemoIndexCache, LlmRunsRepo, MainApiClient, SpeechService } from '@fable-jobs/llm';
 import type { QueueSet } from '@fable-jobs/queue';
-import { createS3Client, redisOptions, type Config, type Logger } from '@fable-jobs/runtime';
+import { createRedis, createS3Client, type Config, type Logger } from '@fable-jobs/runtime';
 import type { BackgroundTasks } from './background.ts';
 import { JobWaiter } from './llm/job-waiter.ts';
 import { LlmSettlement } from './llm/settle.ts';
@@ -38,7 +37,7 @@ export async function featureRoutes(app: FastifyInstance, deps: FeatureDeps): Pr
   const s3 = deps.s3 ?? createS3Client(config, { region: config.s3.assetBucketRegion ?? config.s3.region });
 
   // QueueEvents blocks on its connection: it gets its own, never the producer's.
-  const blocking = new Redis(redisOptions(config.redis.url, 'worker'));
+  const blocking = createRedis(config.redis, 'worker');
   blocking.on('error', (err) => log.debug({ err: err.message }, 'redis (llm job waiter) connection error'));
   const waiter = new JobWaiter(queues, 'llm.run', blocking);
   await waiter.ready();

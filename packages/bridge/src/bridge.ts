@@ -12,7 +12,7 @@ import {
 } from '@fable-jobs/contracts';
 import type { LedgerRepo, LegacyJobsRepo } from '@fable-jobs/db';
 import { enqueueBulk, type EnqueueRequest, type QueueSet } from '@fable-jobs/queue';
-import { TRACER_NAME, type Config, type Logger, type Metrics } from '@fable-jobs/runtime';
+import { TRACER_NAME, connectionForKey, type Config, type Logger, type Metrics } from '@fable-jobs/runtime';
 import { confirmDurable, type Durability } from './durability.ts';
 import { LedgerWriter } from './ledger-writer.ts';
 
@@ -296,7 +296,8 @@ export class Bridge {
           const batch = this.#batchSpan(fresh, reqs.length);
           const enqueue = async () => {
             await enqueueBulk(this.#d.queues, reqs);
-            await confirmDurable(this.#d.queues.connection, this.#d.durability);
+            // WAIT/WAITAOF count the writes of one connection: on a cluster, the master that took them.
+            await confirmDurable(await connectionForKey(this.#d.queues.connection, bridgeLivenessKey(this.#d.queues.prefix)), this.#d.durability);
           };
           try {
             // Bounded: BullMQ waits for a reconnect indefinitely; the message must go back to SQS instead.
