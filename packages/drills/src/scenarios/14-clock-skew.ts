@@ -1,16 +1,23 @@
 // 14. Clock skew of ±5 minutes (libfaketime) on a worker and on the API: are delayed jobs run
 //     at their due time, and are valid JWTs accepted / expired ones refused?
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { startJwksIssuer, CLI_MAIN, testEnv } from '@fable-jobs/testing';
 import { scenario, type Fleet, type Report } from '../fleet.ts';
 
 const DELAY_MS = 4000;
 
-/** A fable-jobs process whose clock is shifted by `skew` (libfaketime, e.g. '+5m'). */
+const LIBFAKETIME = process.env['LIBFAKETIME'] ?? '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+
+/**
+ * A fable-jobs process whose clock is shifted by `skew` (e.g. '+5m'): libfaketime preloaded into
+ * the process itself (the `faketime` command forks, and killing it would orphan the process).
+ */
 function skewed(fleet: Fleet, skew: string, args: string[], extra: Record<string, string> = {}) {
-  const child = spawn('faketime', ['-f', skew, process.execPath, CLI_MAIN, ...args], {
-    env: { ...process.env, ...testEnv({ ...fleet.env(extra), LOG_LEVEL: 'info' }) } as NodeJS.ProcessEnv,
+  if (!existsSync(LIBFAKETIME)) throw new Error(`${LIBFAKETIME} not found: install the Debian package faketime`);
+  const child = spawn(process.execPath, [CLI_MAIN, ...args], {
+    env: { ...process.env, ...testEnv({ ...fleet.env(extra), LOG_LEVEL: 'info' }), LD_PRELOAD: LIBFAKETIME, FAKETIME: skew } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const ready = new Promise<void>((resolve, reject) => {
