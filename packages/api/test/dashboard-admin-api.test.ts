@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { encodeMessage } from '@fable-jobs/contracts';
-import { AuditRepo, EffectsRepo, JobKeysRepo } from '@fable-jobs/db';
+import { AuditRepo, EffectsRepo, JobKeysRepo, LedgerRepo } from '@fable-jobs/db';
 import { DeadLetters, JobOps } from '@fable-jobs/ops';
 import { JobIndexWriter, PoolRunner, QueueSet, enqueue, systemProcessors } from '@fable-jobs/queue';
 import { Health, loadConfig } from '@fable-jobs/runtime';
@@ -34,7 +34,7 @@ beforeEach(async () => {
     queues,
     admin: {
       audit,
-      jobs: new JobOps({ queues, audit, keys: new JobKeysRepo(h.mysql) }),
+      jobs: new JobOps({ queues, audit, keys: new JobKeysRepo(h.mysql), ledger: new LedgerRepo(h.mysql) }),
       deadLetters: new DeadLetters({ sqs: sqs.sqs, ...urls, queues, audit, log: h.log }),
     },
   });

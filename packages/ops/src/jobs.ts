@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { META_KEY, isRecord, registry, type JobMeta } from '@fable-jobs/contracts';
-import { KEY_TYPES, type AuditRepo, type JobKeysRepo, type KeyType } from '@fable-jobs/db';
+import { KEY_TYPES, type AuditRepo, type JobKeysRepo, type KeyType, type LedgerRepo } from '@fable-jobs/db';
 import { InvalidJobDataError, codeFromReason, enqueue, type QueueSet } from '@fable-jobs/queue';
 import type { Actor } from './dead-letters.ts';
 import { jsonDiff, type Change } from './diff.ts';
@@ -43,9 +43,9 @@ export interface SearchHit {
 
 /** Replay, bulk retry and search of jobs; every change is audited. */
 export class JobOps {
-  readonly #d: { queues: QueueSet; audit: AuditRepo; keys: JobKeysRepo; dashboardBase: string };
+  readonly #d: { queues: QueueSet; audit: AuditRepo; keys: JobKeysRepo; ledger: LedgerRepo; dashboardBase: string };
 
-  constructor(deps: { queues: QueueSet; audit: AuditRepo; keys: JobKeysRepo; dashboardBase?: string }) {
+  constructor(deps: { queues: QueueSet; audit: AuditRepo; keys: JobKeysRepo; ledger: LedgerRepo; dashboardBase?: string }) {
     this.#d = { dashboardBase: '/admin/queues', ...deps };
   }
 
@@ -117,10 +117,25 @@ export class JobOps {
     return { retried: picked.length, jobs: picked };
   }
 
+  /** Message ids and idempotency keys are in the bridge's ledger; the other keys in job_keys. */
+  async #find(type: KeyType, value: string, limit: number): Promise<Array<{ queue: string; jobId: string; createdAt: Date }>> {
+    if (type === 'message_id') {
+      const entries = await this.#d.ledger.findByMessageId(value);
+      return entries.flatMap((e) => e.jobs.map((j) => ({ queue: j.queue, jobId: j.jobId, createdAt: e.firstSeen }))).slice(0, limit);
+    }
+    if (type === 'idempotency_key') {
+      const entry = await this.#d.ledger.get(value);
+      if (!entry || entry['status'] !== 'accepted') return [];
+      const jobs = (entry['jobs'] ?? []) as Array<{ queue: string; jobId: string }>;
+      return jobs.map((j) => ({ queue: j.queue, jobId: j.jobId, createdAt: entry['first_seen_at'] as Date })).slice(0, limit);
+    }
+    return this.#d.keys.find(type, value, limit);
+  }
+
   /** Jobs by business key (org id, legacy job_key, SQS MessageId, idempotency key, demo rid, integration id). */
   async search(type: string, value: string, limit = 50): Promise<SearchHit[]> {
     if (!(KEY_TYPES as readonly string[]).includes(type)) throw new OpsError('OPS_UNKNOWN_KEY', `search by one of ${KEY_TYPES.join(', ')}`);
-    const found = await this.#d.keys.find(type as KeyType, value, limit);
+    const found = await this.#find(type as KeyType, value, limit);
     return Promise.all(
       found.map(async (f) => {
         const job = registry.hasJob(f.queue) ? await this.#d.queues.get(f.queue).getJob(f.jobId) : undefined;

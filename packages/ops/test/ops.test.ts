@@ -26,7 +26,7 @@ beforeEach(async () => {
   queues = new QueueSet({ connection: h.producer, prefix: h.prefix, index });
   audit = new AuditRepo(h.mysql);
   dead = new DeadLetters({ sqs: sqs.sqs, ...urls, queues, audit, log: h.log });
-  ops = new JobOps({ queues, audit, keys: new JobKeysRepo(h.mysql) });
+  ops = new JobOps({ queues, audit, keys: new JobKeysRepo(h.mysql), ledger: new LedgerRepo(h.mysql) });
 });
 afterEach(async () => {
   await queues.close();
@@ -212,6 +212,7 @@ describe('search by business key', () => {
     await enqueue(queues, { name: 'integrations.republish-demo', data: { rid: `rid-${h.prefix}` }, jobId: 'rep-1' });
     await until(async () => (await sqs.depth(urls.queueUrl)).visible + (await sqs.depth(urls.queueUrl)).inFlight === 0, { what: 'bridge took all' });
     await until(async () => (await ops.search('job_key', `jobkey-${h.prefix}`)).length === 1, { what: 'index written' });
+    await until(async () => (await ops.search('message_id', nfId ?? '')).length === 1, { what: 'ledger written' });
     await index.flush();
 
     // Tenant webhooks are fair-shared by priority, so this one waits as "prioritized".

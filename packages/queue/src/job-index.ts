@@ -9,7 +9,7 @@ const FIELDS: Partial<Record<KeyType, readonly string[]>> = {
   integration: ['integrationId'],
 };
 
-/** The business keys of one job: from its data, its legacy key field and its message metadata. */
+/** The business keys of one job: from its data and its legacy key field. */
 export function jobKeysOf(queue: string, jobId: string, data: Record<string, unknown>, meta: JobMeta | undefined, at = new Date()): JobKey[] {
   const keys: JobKey[] = [];
   const push = (type: KeyType, v: unknown) => {
@@ -18,10 +18,9 @@ export function jobKeysOf(queue: string, jobId: string, data: Record<string, unk
   for (const [type, fields] of Object.entries(FIELDS) as Array<[KeyType, readonly string[]]>) for (const f of fields) push(type, data[f]);
   const legacy = registry.hasJob(queue) ? registry.job(queue).legacyKeyField : undefined;
   if (legacy) push('job_key', data[legacy]);
-  if (meta) {
-    push('message_id', meta.messageId);
-    push('idempotency_key', meta.idempotencyKey);
-  }
+  // SQS MessageIds and idempotency keys are found through the bridge's ledger instead: indexing
+  // them here would write a row for every job. Replays and operator jobs have neither.
+  void meta;
   return keys;
 }
 

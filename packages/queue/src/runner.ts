@@ -15,7 +15,7 @@ import {
   type ProcessorMap,
 } from '@fable-jobs/contracts';
 import type { LegacyJobsRepo } from '@fable-jobs/db';
-import { ReferenceClock, TRACER_NAME, type Logger, type Metrics, type Scrubber } from '@fable-jobs/runtime';
+import { ReferenceClock, TRACER_NAME, lazyChild, type Logger, type Metrics, type Scrubber } from '@fable-jobs/runtime';
 import { codeFromReason, JobTimeoutError, toRetryable, toUnrecoverable } from './errors.ts';
 import { fairnessKey } from './enqueue.ts';
 import { deferralDelayMs } from './fairness.ts';
@@ -219,7 +219,7 @@ export class PoolRunner {
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
     const legacyKey = this.#legacyKey(entry.name, payload);
-    const log = this.#deps.log.child({ queue: entry.name, jobId: job.id, attempt, ...(meta.messageId ? { messageId: meta.messageId } : {}) });
+    const log = lazyChild(this.#deps.log, { queue: entry.name, jobId: job.id, attempt, ...(meta.messageId ? { messageId: meta.messageId } : {}) });
 
     // A delayed job promoted early (this host's clock runs ahead of the fleet's): hold it until due
     // by the reference clock. Re-delaying would not help: this worker would promote it again.

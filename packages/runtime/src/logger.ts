@@ -1,5 +1,6 @@
 import { pino, type Logger as PinoLogger } from 'pino';
 import pretty from 'pino-pretty';
+import type { Logger as JobLogger } from '@fable-jobs/contracts';
 
 export type Logger = PinoLogger;
 
@@ -69,4 +70,20 @@ export function createLogger(opts: LoggerOptions): Logger {
   };
   if (opts.pretty) return pino(options, pretty({ sync: true, colorize: true, ignore: 'pid,hostname,service', translateTime: 'SYS:HH:MM:ss.l' }));
   return opts.destination ? pino(options, opts.destination) : pino(options);
+}
+
+/**
+ * A child logger created on first use. A pino child applies redaction to its bindings when it is
+ * made, which costs more than a whole job run on the hot path: most runs never log.
+ */
+export function lazyChild(parent: Logger, bindings: Record<string, unknown>): JobLogger {
+  let child: Logger | undefined;
+  const get = () => (child ??= parent.child(bindings));
+  const level = (name: 'debug' | 'info' | 'warn' | 'error') =>
+    ((objOrMsg: object | string, msg?: string) => {
+      const l = get();
+      if (typeof objOrMsg === 'string') l[name](objOrMsg);
+      else l[name](objOrMsg, msg);
+    }) as JobLogger['info'];
+  return { debug: level('debug'), info: level('info'), warn: level('warn'), error: level('error'), child: (more) => lazyChild(get(), more) as never };
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '@fable-jobs/api';
 import { readBridgeLiveness } from '@fable-jobs/bridge';
-import { AuditRepo, JobKeysRepo } from '@fable-jobs/db';
+import { AuditRepo, JobKeysRepo, LedgerRepo } from '@fable-jobs/db';
 import { DeadLetters, JobOps } from '@fable-jobs/ops';
 import { createSqsClient, resolveQueueUrls, type QueueUrls } from '@fable-jobs/runtime';
 import type { Context } from '../context.ts';
@@ -21,7 +21,7 @@ async function adminTools(ctx: Context, urls: QueueUrls | undefined) {
   }
   return {
     audit,
-    jobs: new JobOps({ queues: ctx.queues, audit, keys: new JobKeysRepo(ctx.mysql) }),
+    jobs: new JobOps({ queues: ctx.queues, audit, keys: new JobKeysRepo(ctx.mysql), ledger: new LedgerRepo(ctx.mysql) }),
     deadLetters: resolved ? new DeadLetters({ sqs, ...resolved, queues: ctx.queues, audit, log: ctx.log }) : undefined,
   };
 }

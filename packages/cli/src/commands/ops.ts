@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { AuditRepo, JobKeysRepo } from '@fable-jobs/db';
+import { AuditRepo, JobKeysRepo, LedgerRepo } from '@fable-jobs/db';
 import { DeadLetters, JobOps, OpsError } from '@fable-jobs/ops';
 import { createSqsClient, resolveQueueUrls } from '@fable-jobs/runtime';
 import type { Context } from '../context.ts';
@@ -33,7 +33,7 @@ async function deadLetters(ctx: Context): Promise<DeadLetters> {
 }
 
 function jobOps(ctx: Context): JobOps {
-  return new JobOps({ queues: ctx.queues, audit: new AuditRepo(ctx.mysql), keys: new JobKeysRepo(ctx.mysql) });
+  return new JobOps({ queues: ctx.queues, audit: new AuditRepo(ctx.mysql), keys: new JobKeysRepo(ctx.mysql), ledger: new LedgerRepo(ctx.mysql) });
 }
 
 /** `fable-jobs dlq list|show|redrive|purge`, `replay`, `retry`, `search`, `audit`. */

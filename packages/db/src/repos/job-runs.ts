@@ -30,31 +30,37 @@ export class JobRunsRepo {
   /** Upsert many events in one statement (the caller coalesces to the latest event per job). */
   async upsertMany(events: readonly JobRunEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const rows = events.map((e) => ({
-      queue: e.queue,
-      job_id: e.jobId,
-      message_id: e.messageId ?? null,
-      source: e.source ?? null,
-      state: e.state,
-      attempts: e.attempts,
-      error_code: e.errorCode ?? null,
-      error: e.error ? e.error.slice(0, MAX_ERROR) : null,
-      legacy_key: e.legacyKey ?? null,
-      enqueued_at: e.enqueuedAt ?? null,
-      started_at: e.startedAt ?? null,
-      finished_at: e.finishedAt ?? null,
-      duration_ms: e.durationMs ?? null,
-      updated_at: new Date(),
-    }));
-    const insert = this.#knex('job_runs').insert(rows).toSQL().toNative();
+    // Built by hand: at thousands of jobs a second the query builder's cost shows.
+    const now = new Date();
+    const bindings: unknown[] = [];
+    for (const e of events) {
+      bindings.push(
+        e.queue,
+        e.jobId,
+        e.messageId ?? null,
+        e.source ?? null,
+        e.state,
+        e.attempts,
+        e.errorCode ?? null,
+        e.error ? e.error.slice(0, MAX_ERROR) : null,
+        e.legacyKey ?? null,
+        e.enqueuedAt ?? null,
+        e.startedAt ?? null,
+        e.finishedAt ?? null,
+        e.durationMs ?? null,
+        now,
+      );
+    }
     const sql =
-      `${insert.sql} ON DUPLICATE KEY UPDATE state = VALUES(state), attempts = GREATEST(attempts, VALUES(attempts)), ` +
+      'INSERT INTO job_runs (queue, job_id, message_id, source, state, attempts, error_code, error, legacy_key, enqueued_at, started_at, finished_at, duration_ms, updated_at) VALUES ' +
+      events.map(() => '(?,?,?,?,?,?,?,?,?,?,?,?,?,?)').join(',') +
+      ' ON DUPLICATE KEY UPDATE state = VALUES(state), attempts = GREATEST(attempts, VALUES(attempts)), ' +
       'error_code = VALUES(error_code), error = VALUES(error), ' +
       'message_id = COALESCE(VALUES(message_id), message_id), source = COALESCE(VALUES(source), source), ' +
       'legacy_key = COALESCE(VALUES(legacy_key), legacy_key), enqueued_at = COALESCE(VALUES(enqueued_at), enqueued_at), ' +
       'started_at = COALESCE(VALUES(started_at), started_at), finished_at = VALUES(finished_at), ' +
       'duration_ms = VALUES(duration_ms), updated_at = VALUES(updated_at)';
-    await this.#knex.raw(sql, insert.bindings as Knex.RawBinding[]);
+    await this.#knex.raw(sql, bindings as Knex.RawBinding[]);
   }
 
   async get(queue: string, jobId: string): Promise<Record<string, unknown> | undefined> {

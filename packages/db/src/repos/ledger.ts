@@ -42,27 +42,37 @@ export class LedgerRepo {
   /** Insert or bump (last seen, receive count); an accepted entry stays accepted. */
   async record(entries: readonly LedgerEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const rows = entries.map((e) => ({
-      key_hash: hash(e.key),
-      idem_key: e.key.slice(0, 512),
-      message_id: e.messageId,
-      message_type: e.messageType?.slice(0, 128) ?? null,
-      status: e.status,
-      error_code: e.errorCode ?? null,
-      reason: e.reason?.slice(0, 4000) ?? null,
-      jobs: e.jobs ? JSON.stringify(e.jobs) : null,
-      first_seen_at: e.seenAt,
-      last_seen_at: e.seenAt,
-      receive_count: 1,
-    }));
-    const insert = this.#knex('message_ledger').insert(rows).toSQL().toNative();
+    // Built by hand: one statement per batch of every poller, on the bridge's hot path.
+    const bindings: unknown[] = [];
+    for (const e of entries) {
+      bindings.push(
+        hash(e.key),
+        e.key.slice(0, 512),
+        e.messageId,
+        e.messageType?.slice(0, 128) ?? null,
+        e.status,
+        e.errorCode ?? null,
+        e.reason?.slice(0, 4000) ?? null,
+        e.jobs ? JSON.stringify(e.jobs) : null,
+        e.seenAt,
+        e.seenAt,
+      );
+    }
     const keepAccepted = (col: string) => `${col} = IF(status = 'accepted', ${col}, VALUES(${col}))`;
     const sql =
-      `${insert.sql} ON DUPLICATE KEY UPDATE last_seen_at = VALUES(last_seen_at), receive_count = receive_count + 1, ` +
+      'INSERT INTO message_ledger (key_hash, idem_key, message_id, message_type, status, error_code, reason, jobs, first_seen_at, last_seen_at, receive_count) VALUES ' +
+      entries.map(() => '(?,?,?,?,?,?,?,?,?,?,1)').join(',') +
+      ' ON DUPLICATE KEY UPDATE last_seen_at = VALUES(last_seen_at), receive_count = receive_count + 1, ' +
       `${keepAccepted('message_id')}, ${keepAccepted('jobs')}, ${keepAccepted('error_code')}, ${keepAccepted('reason')}, ` +
       // status last: the IF()s above read the old value.
       `status = IF(status = 'accepted', status, VALUES(status))`;
-    await this.#knex.raw(sql, insert.bindings as Knex.RawBinding[]);
+    await this.#knex.raw(sql, bindings as Knex.RawBinding[]);
+  }
+
+  /** Accepted entries by SQS MessageId (a message's jobs, for search). */
+  async findByMessageId(messageId: string): Promise<Array<{ key: string; jobs: Array<{ queue: string; jobId: string }>; firstSeen: Date }>> {
+    const rows: Array<{ idem_key: string; jobs: unknown; first_seen_at: Date }> = await this.#knex('message_ledger').select('idem_key', 'jobs', 'first_seen_at').where({ message_id: messageId, status: 'accepted' });
+    return rows.map((r) => ({ key: r.idem_key, jobs: (typeof r.jobs === 'string' ? JSON.parse(r.jobs) : (r.jobs ?? [])) as Array<{ queue: string; jobId: string }>, firstSeen: r.first_seen_at }));
   }
 
   async get(key: string): Promise<Record<string, unknown> | undefined> {

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, hashPassword } from '@fable-jobs/api';
-import { AuditRepo, JobKeysRepo, JobRunsRepo, LegacyJobsRepo } from '@fable-jobs/db';
+import { AuditRepo, JobKeysRepo, LedgerRepo, JobRunsRepo, LegacyJobsRepo } from '@fable-jobs/db';
 import { createLlmProcessors } from '@fable-jobs/llm';
 import { DeadLetters, JobOps } from '@fable-jobs/ops';
 import { JobIndexWriter, PoolRunner, QueueSet, StatusRecorder } from '@fable-jobs/queue';
@@ -163,7 +163,7 @@ export async function startApiStack(opts: ApiStackOptions): Promise<ApiStack> {
     queues,
     mysql: h.mysql,
     s3: fakes.s3,
-    admin: { audit, jobs: new JobOps({ queues, audit, keys: new JobKeysRepo(h.mysql) }), deadLetters: new DeadLetters({ sqs: fakes.sqs.sqs, queueUrl, dlqUrl, queues, audit, log }) },
+    admin: { audit, jobs: new JobOps({ queues, audit, keys: new JobKeysRepo(h.mysql), ledger: new LedgerRepo(h.mysql) }), deadLetters: new DeadLetters({ sqs: fakes.sqs.sqs, queueUrl, dlqUrl, queues, audit, log }) },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
