@@ -118,7 +118,8 @@ export class Bridge {
         // sqs-consumer needs the heartbeat strictly inside the visibility timeout.
         heartbeatInterval: Math.max(1, Math.min(o.heartbeatSeconds, Math.floor(o.visibilityTimeoutSeconds / 2))),
         messageAttributeNames: ['All'],
-        messageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp', 'ApproximateFirstReceiveTimestamp'],
+        // Only what the bridge uses (duplicate checks): each extra attribute costs the SQS side work.
+        messageSystemAttributeNames: ['ApproximateReceiveCount'],
         strictReturn: true,
         handleMessageBatch: (messages) => this.#track(this.#handleBatch(messages)),
         preReceiveMessageCallback: () => this.#beforeReceive(),
