@@ -1,11 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { servicesConfig } from '../../vitest.shared.ts';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    globalSetup: ['../testing/src/global-setup.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    passWithNoTests: false,
-  },
-});
+export default servicesConfig();

@@ -1,8 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { unitConfig } from '../../vitest.shared.ts';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 30_000,
-  },
-});
+export default unitConfig();
