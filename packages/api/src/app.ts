@@ -1,8 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import cors from '@fastify/cors';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Knex } from '@fable-jobs/db';
-import type { Health, Logger, Metrics, Config } from '@fable-jobs/runtime';
+import { lazyLogger, type Health, type Logger, type Metrics, type Config } from '@fable-jobs/runtime';
 import type { QueueSet } from '@fable-jobs/queue';
 import { BackgroundTasks } from './background.ts';
 import { failure } from './envelope.ts';
@@ -35,6 +35,8 @@ declare module 'fastify' {
 export { failure } from './envelope.ts';
 
 const MAX_JSON_DEPTH = 64;
+const QUIET_ROUTES = new Set(['/health', '/ready', '/metrics']);
+
 
 /** Whether a parsed JSON value nests deeper than `max` (iterative: no recursion on hostile input). */
 export function jsonDepthOver(value: unknown, max: number): boolean {
@@ -55,7 +57,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     loggerInstance: deps.log.child({ component: 'api' }) as FastifyBaseLogger,
     bodyLimit: deps.config.api.bodyLimitBytes,
     trustProxy: deps.config.api.trustProxy,
-    disableRequestLogging: false,
+    // Probes and scrapes are not worth a log line each.
+    logController: new LogController({ disableRequestLogging: (req) => QUIET_ROUTES.has(req.url.split('?')[0] ?? '') }),
+    childLoggerFactory: (logger, bindings, opts) => lazyLogger(logger, bindings, opts),
     requestIdHeader: 'x-request-id',
   });
 

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { QueueSet, enqueue, registerQueueGauges } from '@fable-jobs/queue';
-import { Health } from '@fable-jobs/runtime';
+import { Writable } from 'node:stream';
+import { Health, createLogger } from '@fable-jobs/runtime';
 import { createHarness, type Harness } from '@fable-jobs/testing';
 import { buildApp } from '../src/index.ts';
 
@@ -63,5 +64,29 @@ describe('operational routes', () => {
     expect(res.json()).toEqual({ status: 'Failure', data: { err: 'the JSON body is nested deeper than 64 levels', errCode: 'BODY_TOO_DEEP' } });
     const ok = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '[[[1]]]' });
     expect(ok.json()).toEqual({ ok: true });
+  });
+
+  it('logs each request with its id, redacted, except probes and scrapes', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const log = createLogger({ level: 'info', destination: sink });
+    const logged = await buildApp({ config: h.config, log, metrics: h.metrics, health, queues });
+    try {
+      await logged.inject({ method: 'GET', url: '/health' });
+      await logged.inject({ method: 'GET', url: '/metrics?x=1' });
+      await logged.inject({ method: 'GET', url: '/nope', headers: { 'x-request-id': 'req-42', authorization: 'Bearer s3cr3t' } });
+    } finally {
+      await logged.close();
+    }
+    const requestLines = lines.filter((l) => 'reqId' in l);
+    expect(requestLines.map((l) => (l.req as { url?: string } | undefined)?.url).filter(Boolean)).toEqual(['/nope']);
+    expect(requestLines.every((l) => l.reqId === 'req-42')).toBe(true);
+    expect(requestLines.map((l) => l.msg)).toEqual(['incoming request', 'request completed']);
+    expect(JSON.stringify(lines)).not.toContain('s3cr3t');
   });
 });

@@ -74,16 +74,27 @@ export function createLogger(opts: LoggerOptions): Logger {
 
 /**
  * A child logger created on first use. A pino child applies redaction to its bindings when it is
- * made, which costs more than a whole job run on the hot path: most runs never log.
+ * made, which costs more than a whole job run (or a whole /health answer) on the hot path, and
+ * most runs and requests never log. The proxy forwards everything, so it stands in for the full
+ * pino interface (Fastify's request logger) as well as the job logger.
  */
+export function lazyLogger<L extends object>(parent: { child(bindings: Record<string, unknown>, opts?: object): L }, bindings: Record<string, unknown>, opts?: object): L {
+  let real: L | undefined;
+  const get = () => (real ??= opts ? parent.child(bindings, opts) : parent.child(bindings)) as unknown as Record<PropertyKey, unknown>;
+  return new Proxy({} as L, {
+    get(_target, prop) {
+      const target = get();
+      const value = target[prop];
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+    set(_target, prop, value) {
+      get()[prop] = value;
+      return true;
+    },
+  });
+}
+
+/** The per-job logger: `lazyLogger` narrowed to the job-facing interface. */
 export function lazyChild(parent: Logger, bindings: Record<string, unknown>): JobLogger {
-  let child: Logger | undefined;
-  const get = () => (child ??= parent.child(bindings));
-  const level = (name: 'debug' | 'info' | 'warn' | 'error') =>
-    ((objOrMsg: object | string, msg?: string) => {
-      const l = get();
-      if (typeof objOrMsg === 'string') l[name](objOrMsg);
-      else l[name](objOrMsg, msg);
-    }) as JobLogger['info'];
-  return { debug: level('debug'), info: level('info'), warn: level('warn'), error: level('error'), child: (more) => lazyChild(get(), more) as never };
+  return lazyLogger(parent, bindings);
 }
