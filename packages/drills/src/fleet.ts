@@ -163,6 +163,7 @@ export class Fleet {
 
   /** Wait until `n` distinct effects exist (or the deadline); returns ms waited. */
   async waitForEffects(n: number, timeoutMs: number): Promise<number> {
+    if (!Number.isInteger(n) || n < 0) throw new Error(`waitForEffects needs a count, got ${n}`);
     const t0 = Date.now();
     while (Date.now() - t0 < timeoutMs) {
       if ((await this.effects()).size >= n) return Date.now() - t0;
@@ -197,6 +198,13 @@ export class Fleet {
 }
 
 /** Run a scenario with a fleet that is always torn down, bounded in time. */
+/** A drill's message count: `FAULT_COUNT` when set, else the drill's default; anything but a positive integer is refused. */
+export function faultCount(fallback: number, raw = process.env['FAULT_COUNT']): number {
+  const n = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`FAULT_COUNT must be a positive integer, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
 export async function scenario(name: string, limitMs: number, body: (fleet: Fleet) => Promise<Report>, opts: FleetOptions = {}): Promise<Report & { scenario: string }> {
   const fleet = await Fleet.start(opts);
   let timer: NodeJS.Timeout | undefined;

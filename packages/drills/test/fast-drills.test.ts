@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { bridgeSigkill, idempotencyTwice, poisonMix, redisMaxmemory, rollingSigterm, sqsDeleteFailures } from '../src/index.ts';
+import { bridgeSigkill, faultCount, idempotencyTwice, poisonMix, redisMaxmemory, rollingSigterm, sqsDeleteFailures } from '../src/index.ts';
 
 // The fault drills that finish in well under a minute, at reduced message counts, as CI tests.
 // The full suite (all 14, full counts) is `npm run bench -- faults` → RELIABILITY.md.
+describe('drill message count', () => {
+  it('is the default unless FAULT_COUNT is set, and refuses anything but a positive integer', () => {
+    expect(faultCount(3000, undefined)).toBe(3000);
+    expect(faultCount(3000, '250')).toBe(250);
+    for (const bad of ['faults', '0', '-5', '1.5']) expect(() => faultCount(3000, bad)).toThrow(/FAULT_COUNT must be a positive integer/);
+  });
+});
+
 describe('fault drills (fast ones)', () => {
   it('13: the same idempotency key sent three times makes one effect each', async () => {
     const r = await idempotencyTwice(200);

@@ -1,7 +1,7 @@
 // 1. Baseline: 10,000 messages, no faults. `node bench/faults/01-baseline.ts`
-import { scenario, type Report } from '../fleet.ts';
+import { faultCount, scenario, type Report } from '../fleet.ts';
 
-export async function baseline(count = Number(process.argv[2] ?? 10_000)): Promise<Report & { scenario: string }> {
+export async function baseline(count = faultCount(10_000)): Promise<Report & { scenario: string }> {
   return scenario('01 baseline', 15 * 60_000, async (fleet) => {
     await Promise.all([fleet.startBridge(), fleet.startWorker(), fleet.startWorker()]);
     const t0 = Date.now();

@@ -1,8 +1,8 @@
 // 2. SIGKILL the bridge repeatedly while messages flow (also between add and delete).
 import type { Proc } from '@fable-jobs/testing';
-import { scenario, type Report } from '../fleet.ts';
+import { faultCount, scenario, type Report } from '../fleet.ts';
 
-export async function bridgeSigkill(count = Number(process.env['FAULT_COUNT'] ?? 3000)): Promise<Report & { scenario: string }> {
+export async function bridgeSigkill(count = faultCount(3000)): Promise<Report & { scenario: string }> {
   return scenario('02 SIGKILL bridge repeatedly', 10 * 60_000, async (fleet) => {
     await Promise.all([fleet.startWorker(), fleet.startWorker()]);
     let bridges: Proc[] = await Promise.all([fleet.startBridge(), fleet.startBridge()]);

@@ -1,9 +1,9 @@
 // 3. SQS delete failures and expired receipt handles: a loopback proxy in front of the emulator
 //    fails 20 % of DeleteMessageBatch calls and holds another 10 % past the visibility timeout.
-import { scenario, type Report } from '../fleet.ts';
+import { faultCount, scenario, type Report } from '../fleet.ts';
 import { startSqsProxy, type SqsProxy } from '../sqs-proxy.ts';
 
-export async function sqsDeleteFailures(count = Number(process.env['FAULT_COUNT'] ?? 2000)): Promise<Report & { scenario: string }> {
+export async function sqsDeleteFailures(count = faultCount(2000)): Promise<Report & { scenario: string }> {
   let proxy: SqsProxy | undefined;
   try {
     return await scenario(

@@ -1,9 +1,9 @@
 // 4. SIGKILL random workers every few seconds during long jobs (each job waits 1 s, then causes
 //    its effect after ctx.fence()).
 import type { Proc } from '@fable-jobs/testing';
-import { scenario, type Report } from '../fleet.ts';
+import { faultCount, scenario, type Report } from '../fleet.ts';
 
-export async function workerSigkill(count = Number(process.env['FAULT_COUNT'] ?? 600)): Promise<Report & { scenario: string }> {
+export async function workerSigkill(count = faultCount(600)): Promise<Report & { scenario: string }> {
   return scenario('04 SIGKILL random workers during long jobs', 10 * 60_000, async (fleet) => {
     // A 4 s lock so a killed worker's jobs are handed on quickly.
     const env = { JOB_OVERRIDES: JSON.stringify({ 'system.effect': { lockDurationMs: 4000, concurrency: 10 } }) };

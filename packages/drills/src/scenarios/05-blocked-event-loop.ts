@@ -1,8 +1,8 @@
 // 5. A processor that blocks the event loop longer than the lock: its lock expires, another
 //    worker takes the job over, and the blocked run must not cause the effect too (ctx.fence()).
-import { scenario, type Report } from '../fleet.ts';
+import { faultCount, scenario, type Report } from '../fleet.ts';
 
-export async function blockedEventLoop(count = Number(process.env['FAULT_COUNT'] ?? 400)): Promise<Report & { scenario: string }> {
+export async function blockedEventLoop(count = faultCount(400)): Promise<Report & { scenario: string }> {
   return scenario('05 event loop blocked past the lock', 10 * 60_000, async (fleet) => {
     const env = { JOB_OVERRIDES: JSON.stringify({ 'system.effect': { lockDurationMs: 2000 } }) };
     await Promise.all([fleet.startBridge(), fleet.startWorker(env), fleet.startWorker(env)]);

@@ -1,8 +1,8 @@
 // 6. Redis restart under load (AOF on, graceful restart): bridge and workers resume by themselves.
-import { scenario, type Report } from '../fleet.ts';
+import { faultCount, scenario, type Report } from '../fleet.ts';
 import { untilProgress } from '../watch.ts';
 
-export async function redisRestart(count = Number(process.env['FAULT_COUNT'] ?? 3000)): Promise<Report & { scenario: string }> {
+export async function redisRestart(count = faultCount(3000)): Promise<Report & { scenario: string }> {
   return scenario(
     '06 Redis restart under load',
     10 * 60_000,

@@ -1,7 +1,7 @@
 // 7. Redis with AOF killed with SIGKILL under load: durable acknowledgement on vs off.
 //    Redis here is 7.0 (no WAITAOF): "on" = appendfsync always (every write is on disk before
 //    Redis answers, so the bridge deletes only durable jobs); "off" = appendfsync everysec.
-import { scenario, type Report } from '../fleet.ts';
+import { faultCount, scenario, type Report } from '../fleet.ts';
 import { untilProgress } from '../watch.ts';
 
 async function once(durable: boolean, count: number): Promise<Report & { scenario: string }> {
@@ -26,7 +26,7 @@ async function once(durable: boolean, count: number): Promise<Report & { scenari
   );
 }
 
-export async function redisSigkillAof(count = Number(process.env['FAULT_COUNT'] ?? 3000)): Promise<Array<Report & { scenario: string }>> {
+export async function redisSigkillAof(count = faultCount(3000)): Promise<Array<Report & { scenario: string }>> {
   return [await once(true, count), await once(false, count)];
 }
 

@@ -1,8 +1,8 @@
 // 8. Redis paused (SIGSTOP) for 40 s under load, then resumed (SIGCONT).
-import { scenario, type Report } from '../fleet.ts';
+import { faultCount, scenario, type Report } from '../fleet.ts';
 import { untilProgress } from '../watch.ts';
 
-export async function redisSigstop(count = Number(process.env['FAULT_COUNT'] ?? 2000), pauseMs = Number(process.env['FAULT_PAUSE_MS'] ?? 40_000)): Promise<Report & { scenario: string }> {
+export async function redisSigstop(count = faultCount(2000), pauseMs = Number(process.env['FAULT_PAUSE_MS'] ?? 40_000)): Promise<Report & { scenario: string }> {
   return scenario('08 Redis paused 40 s', 10 * 60_000, async (fleet) => {
     await Promise.all([fleet.startBridge(), fleet.startWorker(), fleet.startWorker()]);
     const sending = fleet.send(0, count, { rate: 100 });

@@ -1,9 +1,9 @@
 // 9. Redis at maxmemory with noeviction: adds fail, nothing is deleted from SQS, nothing is
 //    lost; once memory is available again everything is processed.
 import { Redis } from 'ioredis';
-import { scenario, type Report } from '../fleet.ts';
+import { faultCount, scenario, type Report } from '../fleet.ts';
 
-export async function redisMaxmemory(count = Number(process.env['FAULT_COUNT'] ?? 3000)): Promise<Report & { scenario: string }> {
+export async function redisMaxmemory(count = faultCount(3000)): Promise<Report & { scenario: string }> {
   return scenario('09 Redis at maxmemory (noeviction)', 10 * 60_000, async (fleet) => {
     const admin = new Redis({ host: '127.0.0.1', port: fleet.redis.port });
     try {

@@ -4,9 +4,9 @@ import { encodeMessage } from '@fable-jobs/contracts';
 import { migrateWithRetry, postgresKnex } from '@fable-jobs/db';
 import { startTcpProxy, testConfig, type TcpProxy } from '@fable-jobs/testing';
 import { preload } from '../emulator.ts';
-import { scenario, type Report } from '../fleet.ts';
+import { faultCount, scenario, type Report } from '../fleet.ts';
 
-export async function databaseOutage(count = Number(process.env['FAULT_COUNT'] ?? 600), outageMs = 8000): Promise<Report & { scenario: string }> {
+export async function databaseOutage(count = faultCount(600), outageMs = 8000): Promise<Report & { scenario: string }> {
   const { config } = testConfig();
   await migrateWithRetry(config, { createDatabases: true });
   const my = await startTcpProxy({ host: config.mysql.address.host, port: config.mysql.address.port });

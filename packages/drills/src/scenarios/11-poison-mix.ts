@@ -3,7 +3,7 @@
 import { encodeMessage } from '@fable-jobs/contracts';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { preload } from '../emulator.ts';
-import { scenario, type Fleet, type Report } from '../fleet.ts';
+import { faultCount, scenario, type Fleet, type Report } from '../fleet.ts';
 
 /** Reads the DLQ (leaves the messages in flight; the fleet is torn down right after). */
 class SqsFixtureReader {
@@ -42,7 +42,7 @@ async function throughput(fleet: Fleet, from: number, good: number, poisonEvery:
   return rate;
 }
 
-export async function poisonMix(good = Number(process.env['FAULT_COUNT'] ?? 3000)): Promise<Report & { scenario: string }> {
+export async function poisonMix(good = faultCount(3000)): Promise<Report & { scenario: string }> {
   return scenario('11 poison mixed into good traffic', 10 * 60_000, async (fleet) => {
     await Promise.all([fleet.startWorker(), fleet.startWorker()]);
     const clean = await throughput(fleet, 0, good, 0);

@@ -1,8 +1,8 @@
 // 12. A deploy: every process (2 bridges, 2 workers) replaced one at a time — new one up, old
 //     one SIGTERM — while traffic flows.
-import { scenario, type Report } from '../fleet.ts';
+import { faultCount, scenario, type Report } from '../fleet.ts';
 
-export async function rollingSigterm(count = Number(process.env['FAULT_COUNT'] ?? 3000)): Promise<Report & { scenario: string }> {
+export async function rollingSigterm(count = faultCount(3000)): Promise<Report & { scenario: string }> {
   return scenario('12 rolling SIGTERM (deploy)', 10 * 60_000, async (fleet) => {
     const bridges = await Promise.all([fleet.startBridge(), fleet.startBridge()]);
     const workers = await Promise.all([fleet.startWorker(), fleet.startWorker()]);

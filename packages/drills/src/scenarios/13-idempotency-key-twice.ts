@@ -1,7 +1,7 @@
 // 13. The producer sends the same idempotency key twice with new MessageIds (at once, and late).
-import { scenario, type Report } from '../fleet.ts';
+import { faultCount, scenario, type Report } from '../fleet.ts';
 
-export async function idempotencyTwice(count = Number(process.env['FAULT_COUNT'] ?? 1000)): Promise<Report & { scenario: string }> {
+export async function idempotencyTwice(count = faultCount(1000)): Promise<Report & { scenario: string }> {
   return scenario('13 same idempotency key twice', 10 * 60_000, async (fleet) => {
     await Promise.all([fleet.startBridge(), fleet.startWorker()]);
     const t0 = Date.now();

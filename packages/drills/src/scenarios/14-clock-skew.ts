@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { startJwksIssuer, CLI_MAIN, testEnv } from '@fable-jobs/testing';
-import { scenario, type Fleet, type Report } from '../fleet.ts';
+import { faultCount, scenario, type Fleet, type Report } from '../fleet.ts';
 
 const DELAY_MS = 4000;
 
@@ -78,7 +78,7 @@ async function jwtOn(fleet: Fleet, skew: string): Promise<{ validAccepted: boole
   }
 }
 
-export async function clockSkew(n = Number(process.env['FAULT_COUNT'] ?? 20)): Promise<Report & { scenario: string }> {
+export async function clockSkew(n = faultCount(20)): Promise<Report & { scenario: string }> {
   return scenario('14 clock skew ±5 min', 10 * 60_000, async (fleet) => {
     const ahead = await delayedOn(fleet, '+5m', 0, n);
     const behind = await delayedOn(fleet, '-5m', n, n);
