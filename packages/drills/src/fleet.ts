@@ -153,6 +153,11 @@ export class Fleet {
     return new EffectsRepo(this.mysql).counts(`${this.prefix}-`);
   }
 
+  /** Keys with at least one effect: a COUNT, so polling it does not load MySQL or this process. */
+  async effectCount(): Promise<number> {
+    return new EffectsRepo(this.mysql).distinct(`${this.prefix}-`);
+  }
+
   async dlqDepth(): Promise<number> {
     return queueDepth(this.emulator.sqs, this.dlqUrl);
   }
@@ -166,7 +171,7 @@ export class Fleet {
     if (!Number.isInteger(n) || n < 0) throw new Error(`waitForEffects needs a count, got ${n}`);
     const t0 = Date.now();
     while (Date.now() - t0 < timeoutMs) {
-      if ((await this.effects()).size >= n) return Date.now() - t0;
+      if ((await this.effectCount()) >= n) return Date.now() - t0;
       await new Promise((r) => setTimeout(r, 100));
     }
     return Date.now() - t0;

@@ -4,7 +4,7 @@ import type { Fleet } from './fleet.ts';
 export async function untilProgress(fleet: Fleet, from: number, timeoutMs = 120_000): Promise<number> {
   const t0 = Date.now();
   while (Date.now() - t0 < timeoutMs) {
-    if ((await fleet.effects()).size > from) return Date.now() - t0;
+    if ((await fleet.effectCount()) > from) return Date.now() - t0;
     await new Promise((r) => setTimeout(r, 50));
   }
   return Number.NaN;

@@ -16,7 +16,17 @@ export class EffectsRepo {
   }
 
   async counts(prefix: string): Promise<Map<string, number>> {
-    const rows: Array<{ effect_key: string; count: number }> = await this.#knex('system_effects').where('effect_key', 'like', `${prefix.replace(/[\\%_]/g, '\\$&')}%`);
+    const rows: Array<{ effect_key: string; count: number }> = await this.#withPrefix(prefix);
     return new Map(rows.map((r) => [r.effect_key, r.count]));
+  }
+
+  /** How many keys with this prefix had at least one effect (cheap enough to poll). */
+  async distinct(prefix: string): Promise<number> {
+    const [row] = await this.#withPrefix(prefix).count({ n: '*' });
+    return Number(row?.['n'] ?? 0);
+  }
+
+  #withPrefix(prefix: string) {
+    return this.#knex('system_effects').where('effect_key', 'like', `${prefix.replace(/[\\%_]/g, '\\$&')}%`);
   }
 }

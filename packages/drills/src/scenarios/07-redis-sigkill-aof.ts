@@ -12,10 +12,10 @@ async function once(durable: boolean, count: number): Promise<Report & { scenari
       // One worker, slow enough that jobs pile up in Redis: a crash has something to lose.
       await Promise.all([fleet.startBridge(), fleet.startWorker({ JOB_OVERRIDES: JSON.stringify({ 'system.effect': { concurrency: 2 } }) })]);
       const sending = fleet.send(0, count, { rate: 400, sleepMs: 20 });
-      while ((await fleet.effects()).size < count / 5) await new Promise((r) => setTimeout(r, 100));
+      while ((await fleet.effectCount()) < count / 5) await new Promise((r) => setTimeout(r, 100));
       await fleet.redis.kill('SIGKILL');
       await fleet.redis.restart();
-      const before = (await fleet.effects()).size;
+      const before = (await fleet.effectCount());
       const resumedMs = await untilProgress(fleet, before);
       await sending;
       await fleet.waitForEffects(count, 90_000); // lost jobs never arrive: bounded wait

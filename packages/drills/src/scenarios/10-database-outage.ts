@@ -20,12 +20,12 @@ export async function databaseOutage(count = faultCount(600), outageMs = 8000): 
         await Promise.all([fleet.startBridge(), fleet.startWorker({}, ['system', 'analytics'])]);
         const since = new Date();
         const sending = fleet.send(0, count, { rate: 60, sleepMs: 200 });
-        while ((await fleet.effects()).size < count / 3) await new Promise((r) => setTimeout(r, 100));
+        while ((await fleet.effectCount()) < count / 3) await new Promise((r) => setTimeout(r, 100));
         await Promise.all([my.down(), pg.down()]);
         // Analytics triggers arrive while PostgreSQL is away.
         await preload(fleet.emulator.sqs, fleet.queueUrl, [encodeMessage('TRIGGER_ANALYTICS_JOB', 'json', { job: 'REFRESH_DAILY_ENTITY_METRICS' })]);
         await new Promise((r) => setTimeout(r, outageMs));
-        const before = (await fleet.effects()).size;
+        const before = (await fleet.effectCount());
         await Promise.all([my.restore(), pg.restore()]);
         const restored = Date.now();
         await sending;

@@ -32,7 +32,7 @@ async function throughput(fleet: Fleet, from: number, good: number, poisonEvery:
   // From the first effect of this batch to the last: process start-up is not in the figure.
   let first = 0;
   for (;;) {
-    const n = (await fleet.effects()).size - from;
+    const n = (await fleet.effectCount()) - from;
     if (n > 0 && !first) first = Date.now();
     if (n >= good) break;
     await new Promise((r) => setTimeout(r, 20));
