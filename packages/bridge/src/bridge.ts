@@ -49,13 +49,29 @@ interface Rejected {
 
 /** Attribute on a dead-lettered message: why it was rejected (one attribute; SQS allows 10). */
 export const DLQ_ATTRIBUTE = 'fable_dlq';
+
+/** Thrown before a receive that shutdown has overtaken (sqs-consumer then skips the receive). */
+class BridgeStoppingError extends Error {
+  override name = 'BridgeStoppingError';
+  constructor() {
+    super('bridge is stopping');
+  }
+}
+
 /** Set when the original had too many attributes to add ours: the body is then a JSON wrapper. */
 export const DLQ_WRAPPED_ATTRIBUTE = 'fable_dlq_wrapped';
 
+/** Resolves after `ms`, or at once when `signal` aborts (no listener is left behind either way). */
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -118,8 +134,8 @@ export class Bridge {
         // sqs-consumer needs the heartbeat strictly inside the visibility timeout.
         heartbeatInterval: Math.max(1, Math.min(o.heartbeatSeconds, Math.floor(o.visibilityTimeoutSeconds / 2))),
         messageAttributeNames: ['All'],
-        // Only what the bridge uses (duplicate checks): each extra attribute costs the SQS side work.
-        messageSystemAttributeNames: ['ApproximateReceiveCount'],
+        // Only what the bridge uses (duplicate checks; the send time goes into a dead letter's record).
+        messageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
         strictReturn: true,
         handleMessageBatch: (messages) => this.#track(this.#handleBatch(messages)),
         preReceiveMessageCallback: () => this.#beforeReceive(),
@@ -128,7 +144,11 @@ export class Bridge {
           this.#d.metrics.bridgeLastReceive.set(this.#lastReceiveAt / 1000);
         },
       });
-      consumer.on('error', (err) => this.#d.log.warn({ err: err.message, poller: i }, 'SQS error'));
+      consumer.on('error', (err) => {
+        // The skipped receive of a stopping bridge, or a stalled poll aborted at shutdown, is no error.
+        if (this.#stop.signal.aborted && /bridge is stopping|aborted/i.test(err.message)) return;
+        this.#d.log.warn({ err: err.message, poller: i }, 'SQS error');
+      });
       consumer.on('processing_error', (err) => this.#d.log.error({ err: err.message, poller: i }, 'batch handler error'));
       consumer.on('message_processed', () => this.#d.metrics.bridgeDeleted.inc());
       consumer.start();
@@ -162,17 +182,42 @@ export class Bridge {
     }
   }
 
-  /** Shutdown phase 1: no new receives (an in-flight long poll is aborted). */
+  /** How many pollers have a receive out (long poll or batch in hand) right now. */
+  get polling(): number {
+    return this.#consumers.filter((c) => c.status.isPolling).length;
+  }
+
+  /**
+   * Shutdown phase 1: no new receives. A long poll already out is left to return (within
+   * waitTimeSeconds) and its messages are handled: aborting the HTTP request does not cancel the
+   * receive at SQS, which can still hand messages to it — invisible to every consumer until their
+   * visibility timeout.
+   */
   stopIntake(): void {
     this.#stop.abort();
     for (const t of this.#timers) clearInterval(t);
-    for (const c of this.#consumers) c.stop({ abort: true });
+    for (const c of this.#consumers) c.stop();
   }
 
-  /** Shutdown phase 2: wait for batches being enqueued (and their deletes). */
+  /**
+   * Shutdown phase 2: wait for outstanding long polls and the batches being enqueued (and their
+   * deletes). A poll that outlives its wait time by 5 s, or the shutdown deadline, is aborted.
+   */
   async drain(deadline: AbortSignal): Promise<void> {
-    while (this.#inflight.size > 0 && !deadline.aborted) {
-      await Promise.race([Promise.allSettled([...this.#inflight]), new Promise((r) => deadline.addEventListener('abort', r, { once: true }))]);
+    const stalled = AbortSignal.any([deadline, AbortSignal.timeout(this.#d.options.waitTimeSeconds * 1000 + 5000)]);
+    const abortPolls = () => {
+      for (const c of this.#consumers) c.abortController?.abort();
+    };
+    stalled.addEventListener('abort', abortPolls, { once: true });
+    try {
+      while ((this.#inflight.size > 0 || this.#consumers.some((c) => c.status.isPolling)) && !deadline.aborted) {
+        // A poll that returns starts a tracked batch or ends: look again shortly either way. (Never
+        // race an empty allSettled: it settles at once, and the loop would starve the event loop.)
+        const tick = sleep(25, deadline);
+        await (this.#inflight.size > 0 ? Promise.race([Promise.allSettled([...this.#inflight]), tick]) : tick);
+      }
+    } finally {
+      stalled.removeEventListener('abort', abortPolls);
     }
     await this.#ledger.flush();
   }
@@ -195,6 +240,8 @@ export class Bridge {
         delay = Math.min(delay * 2, 5000);
       }
       while (this.#paused && !this.#stop.signal.aborted) await sleep(200, this.#stop.signal);
+      // Shutting down: the receive this callback precedes must not start.
+      if (this.#stop.signal.aborted) throw new BridgeStoppingError();
     } finally {
       this.#waiting -= 1;
     }
@@ -284,61 +331,66 @@ export class Bridge {
       accepted.push({ msg, key, jobId, explicitKey: env.value.idempotencyKey !== undefined, routed: routed.value, meta, span });
     }
 
-    const done: Message[] = [];
-    if (rejected.length > 0) done.push(...(await this.#deadLetter(rejected)));
-    if (accepted.length > 0) {
-      try {
-        // Only a redelivery or an explicit idempotency key can be a duplicate: skip the lookup otherwise.
-        const suspects = accepted.filter((a) => a.explicitKey || receiveCount(a.msg) > 1).map((a) => a.key);
-        const seen = suspects.length ? new Set([...(await this.#d.ledger.findAccepted(suspects)), ...this.#ledger.pendingAccepted(suspects)]) : new Set<string>();
-        const fresh = accepted.filter((a) => !seen.has(a.key));
-        const reqs: EnqueueRequest[] = fresh.flatMap((a) => a.routed.jobs.map((j) => ({ name: j.name, data: j.data, jobId: a.jobId, meta: a.meta })));
-        if (reqs.length > 0) {
-          const batch = this.#batchSpan(fresh, reqs.length);
-          const enqueue = async () => {
-            await enqueueBulk(this.#d.queues, reqs);
-            // WAIT/WAITAOF count the writes of one connection: on a cluster, the master that took them.
-            await confirmDurable(await connectionForKey(this.#d.queues.connection, bridgeLivenessKey(this.#d.queues.prefix)), this.#d.durability);
-          };
-          try {
-            // Bounded: BullMQ waits for a reconnect indefinitely; the message must go back to SQS instead.
-            await withTimeout(batch ? context.with(trace.setSpan(context.active(), batch), enqueue) : enqueue(), this.#d.options.enqueueTimeoutMs, 'Redis did not accept the batch');
-          } catch (err) {
-            batch?.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-            throw err;
-          } finally {
-            batch?.end();
-          }
-        }
-        const now = new Date();
-        this.#ledger.record(
-          accepted.map((a) => ({
-            key: a.key,
-            messageId: a.msg.MessageId ?? '',
-            messageType: a.routed.type,
-            status: 'accepted' as const,
-            jobs: a.routed.jobs.map((j) => ({ queue: j.name, jobId: a.jobId })),
-            seenAt: now,
-          })),
-        );
-        for (const a of fresh) metrics.bridgeEnqueued.inc({ type: a.routed.type });
-        if (seen.size > 0) {
-          metrics.bridgeDuplicates.inc(accepted.length - fresh.length);
-          log.info({ duplicates: [...seen].slice(0, 10) }, 'duplicate messages recognised by the ledger; not enqueued again');
-        }
-        done.push(...accepted.map((a) => a.msg));
-        for (const a of accepted) endSpan(a.span, seen.has(a.key) ? 'duplicate' : 'enqueued');
-        this.#failures = 0;
-      } catch (err) {
-        for (const a of accepted) endSpan(a.span, 'left-in-queue', 'BRIDGE_ENQUEUE_FAILED');
-        this.#failures += 1;
-        metrics.bridgeEnqueueFailures.inc();
-        log.warn({ err: (err as Error).message, messages: accepted.length, failures: this.#failures }, 'could not enqueue a batch; leaving it in SQS for redelivery');
-        await this.#release(accepted.map((a) => a.msg), Math.min(30, 2 ** Math.min(this.#failures, 5)));
-      }
-    }
+    // Poison and good messages of one batch go their ways at the same time: a dead-letter send
+    // must not add its round trip to the good messages' path.
+    const [dead, enqueued] = await Promise.all([rejected.length > 0 ? this.#deadLetter(rejected) : [], accepted.length > 0 ? this.#accept(accepted) : []]);
     metrics.bridgeBatchDuration.observe(Number(process.hrtime.bigint() - t0) / 1e9);
-    return done;
+    return [...dead, ...enqueued];
+  }
+
+  /** Enqueue the routable messages (skipping those the ledger has seen); returns those safely in Redis. */
+  async #accept(accepted: Accepted[]): Promise<Message[]> {
+    const { metrics, log } = this.#d;
+    try {
+      // Only a redelivery or an explicit idempotency key can be a duplicate: skip the lookup otherwise.
+      const suspects = accepted.filter((a) => a.explicitKey || receiveCount(a.msg) > 1).map((a) => a.key);
+      const seen = suspects.length ? new Set([...(await this.#d.ledger.findAccepted(suspects)), ...this.#ledger.pendingAccepted(suspects)]) : new Set<string>();
+      const fresh = accepted.filter((a) => !seen.has(a.key));
+      const reqs: EnqueueRequest[] = fresh.flatMap((a) => a.routed.jobs.map((j) => ({ name: j.name, data: j.data, jobId: a.jobId, meta: a.meta })));
+      if (reqs.length > 0) {
+        const batch = this.#batchSpan(fresh, reqs.length);
+        const enqueue = async () => {
+          await enqueueBulk(this.#d.queues, reqs);
+          // WAIT/WAITAOF count the writes of one connection: on a cluster, the master that took them.
+          await confirmDurable(await connectionForKey(this.#d.queues.connection, bridgeLivenessKey(this.#d.queues.prefix)), this.#d.durability);
+        };
+        try {
+          // Bounded: BullMQ waits for a reconnect indefinitely; the message must go back to SQS instead.
+          await withTimeout(batch ? context.with(trace.setSpan(context.active(), batch), enqueue) : enqueue(), this.#d.options.enqueueTimeoutMs, 'Redis did not accept the batch');
+        } catch (err) {
+          batch?.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+          throw err;
+        } finally {
+          batch?.end();
+        }
+      }
+      const now = new Date();
+      this.#ledger.record(
+        accepted.map((a) => ({
+          key: a.key,
+          messageId: a.msg.MessageId ?? '',
+          messageType: a.routed.type,
+          status: 'accepted' as const,
+          jobs: a.routed.jobs.map((j) => ({ queue: j.name, jobId: a.jobId })),
+          seenAt: now,
+        })),
+      );
+      for (const a of fresh) metrics.bridgeEnqueued.inc({ type: a.routed.type });
+      if (seen.size > 0) {
+        metrics.bridgeDuplicates.inc(accepted.length - fresh.length);
+        log.info({ duplicates: [...seen].slice(0, 10) }, 'duplicate messages recognised by the ledger; not enqueued again');
+      }
+      for (const a of accepted) endSpan(a.span, seen.has(a.key) ? 'duplicate' : 'enqueued');
+      this.#failures = 0;
+      return accepted.map((a) => a.msg);
+    } catch (err) {
+      for (const a of accepted) endSpan(a.span, 'left-in-queue', 'BRIDGE_ENQUEUE_FAILED');
+      this.#failures += 1;
+      metrics.bridgeEnqueueFailures.inc();
+      log.warn({ err: (err as Error).message, messages: accepted.length, failures: this.#failures }, 'could not enqueue a batch; leaving it in SQS for redelivery');
+      await this.#release(accepted.map((a) => a.msg), Math.min(30, 2 ** Math.min(this.#failures, 5)));
+      return [];
+    }
   }
 
   /**
@@ -442,15 +494,17 @@ export class Bridge {
   async #failLegacyRows(moved: Rejected[]): Promise<void> {
     const legacy = this.#d.legacyJobs;
     if (!legacy) return;
-    for (const r of moved) {
-      const key = legacyKeyOf(r);
-      if (!key) continue;
-      try {
-        await legacy.markFailed(key, `${r.code}: ${r.reason}`);
-      } catch (err) {
-        this.#d.log.warn({ err: (err as Error).message, key }, 'could not mark the jobs row failed');
-      }
-    }
+    await Promise.all(
+      moved.map(async (r) => {
+        const key = legacyKeyOf(r);
+        if (!key) return;
+        try {
+          await legacy.markFailed(key, `${r.code}: ${r.reason}`);
+        } catch (err) {
+          this.#d.log.warn({ err: (err as Error).message, key }, 'could not mark the jobs row failed');
+        }
+      }),
+    );
   }
 }
 

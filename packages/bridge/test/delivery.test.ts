@@ -103,4 +103,21 @@ describe('bridge delivery guarantees', () => {
     expect(await counter(f.h, 'fable_bridge_messages_received_total')).toBe(received + 1);
     expect(await counter(f.h, 'fable_bridge_backpressure_paused')).toBe(0);
   });
+  it('shutdown lets an outstanding long poll return and enqueues what it got: nothing is stranded in flight', async () => {
+    f = await startBridgeFixture();
+    await f.sqs.send(f.queueUrl, [encodeMessage('SYSTEM_NOOP', 'legacy', { note: 'warm-up' })]);
+    await until(async () => (await counter(f!.h, 'fable_bridge_messages_deleted_total')) === 1, { what: 'first message' });
+    await until(async () => f!.bridge.polling === 1, { what: 'a long poll out' });
+    f.bridge.stopIntake();
+    // Sent after the stop: the poll already waiting at SQS is handed them.
+    const ids = await f.sqs.send(f.queueUrl, Array.from({ length: 5 }, (_, i) => encodeMessage('SYSTEM_NOOP', 'legacy', { note: `late ${i}` })));
+    await f.bridge.drain(AbortSignal.timeout(10_000));
+    expect(f.bridge.polling).toBe(0);
+    const queue = f.queues.get('system.noop');
+    const enqueued = (await Promise.all(ids.map((id) => queue.getJob(jobIdFor(id))))).filter(Boolean).length;
+    const depth = await f.sqs.depth(f.queueUrl);
+    // Each late message is a job (and deleted) or still visible for the next bridge; none is hidden.
+    expect(depth.inFlight).toBe(0);
+    expect(enqueued + depth.visible).toBe(5);
+  });
 });
