@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import cors from '@fastify/cors';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Knex } from '@fable-jobs/db';
 import { lazyLogger, type Health, type Logger, type Metrics, type Config } from '@fable-jobs/runtime';
 import type { QueueSet } from '@fable-jobs/queue';
@@ -72,11 +72,17 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     }
     return reply.code(status).send(failure(err.message, err.code ?? 'BAD_REQUEST'));
   });
-  // Deeply nested JSON parses fine but overflows the stack wherever it is serialised again.
-  app.addHook('preValidation', async (req, reply) => {
+  // Deeply nested JSON parses fine but overflows the stack wherever it is serialised again. Only
+  // routes that take a body get the check (GET and HEAD bodies are never parsed): probes and
+  // dashboard reads do not pay for a hook.
+  const bodyDepth = async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.body !== null && typeof req.body === 'object' && jsonDepthOver(req.body, MAX_JSON_DEPTH)) {
       return reply.code(400).send(failure(`the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`, 'BODY_TOO_DEEP'));
     }
+  };
+  app.addHook('onRoute', (route) => {
+    if ([route.method].flat().every((m) => m === 'GET' || m === 'HEAD')) return;
+    route.preValidation = [bodyDepth, ...[route.preValidation ?? []].flat()];
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send(failure(`no route ${req.method} ${req.url.split('?')[0]}`, 'NOT_FOUND')));
 

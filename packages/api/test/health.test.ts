@@ -59,11 +59,17 @@ describe('operational routes', () => {
   it('refuses JSON nested deeper than 64 levels with 400 (it would overflow the stack when serialised)', async () => {
     const deep = `${'['.repeat(30_000)}${']'.repeat(30_000)}`;
     app.post('/echo', async (req) => ({ ok: Array.isArray(req.body) }));
+    // Routes of encapsulated plugins (the feature routes, the admin API) get the check too.
+    void app.register(async (child) => {
+      child.put('/plugin-echo', async () => ({ ok: true }));
+    });
     const res = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: deep });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({ status: 'Failure', data: { err: 'the JSON body is nested deeper than 64 levels', errCode: 'BODY_TOO_DEEP' } });
     const ok = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '[[[1]]]' });
     expect(ok.json()).toEqual({ ok: true });
+    const inPlugin = await app.inject({ method: 'PUT', url: '/plugin-echo', headers: { 'content-type': 'application/json' }, payload: deep });
+    expect(inPlugin.json()).toMatchObject({ data: { errCode: 'BODY_TOO_DEEP' } });
   });
 
   it('logs each request with its id, redacted, except probes and scrapes', async () => {

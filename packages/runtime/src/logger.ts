@@ -81,8 +81,22 @@ export function createLogger(opts: LoggerOptions): Logger {
 export function lazyLogger<L extends object>(parent: { child(bindings: Record<string, unknown>, opts?: object): L }, bindings: Record<string, unknown>, opts?: object): L {
   let real: L | undefined;
   const get = () => (real ??= opts ? parent.child(bindings, opts) : parent.child(bindings)) as unknown as Record<PropertyKey, unknown>;
+  // Methods are answered without making the child: Fastify checks every request logger for
+  // info/error/.../child, and that look must not cost the child it is meant to save.
+  const methods = new Map<PropertyKey, (...a: unknown[]) => unknown>();
   return new Proxy({} as L, {
     get(_target, prop) {
+      if (real === undefined && typeof (parent as Record<PropertyKey, unknown>)[prop] === 'function') {
+        let m = methods.get(prop);
+        if (!m) {
+          m = (...args: unknown[]) => {
+            const target = get();
+            return (target[prop] as (...a: unknown[]) => unknown).apply(target, args);
+          };
+          methods.set(prop, m);
+        }
+        return m;
+      }
       const target = get();
       const value = target[prop];
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
