@@ -83,10 +83,11 @@ export function lazyLogger<L extends object>(parent: { child(bindings: Record<st
   const get = () => (real ??= opts ? parent.child(bindings, opts) : parent.child(bindings)) as unknown as Record<PropertyKey, unknown>;
   // Methods are answered without making the child: Fastify checks every request logger for
   // info/error/.../child, and that look must not cost the child it is meant to save.
-  const methods = new Map<PropertyKey, (...a: unknown[]) => unknown>();
+  let methods: Map<PropertyKey, (...a: unknown[]) => unknown> | undefined;
   return new Proxy({} as L, {
     get(_target, prop) {
       if (real === undefined && typeof (parent as Record<PropertyKey, unknown>)[prop] === 'function') {
+        methods ??= new Map();
         let m = methods.get(prop);
         if (!m) {
           m = (...args: unknown[]) => {
