@@ -1,6 +1,6 @@
 import type { AssistantMessage, LlmOperation, UserPayload } from '@fable-jobs/contracts';
 import type { Knex } from '@fable-jobs/db';
-import type { AttemptOutcome } from './anthropic/caller.ts';
+import type { CallAttempt } from './anthropic/caller.ts';
 import type { TokenUsage } from './pricing.ts';
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed';
@@ -43,18 +43,12 @@ export interface Run {
   finishedAt: Date | null;
 }
 
-export interface AttemptRow {
+/** One model call as stored in llm_run_attempts: the call's record, placed in its run. */
+export interface AttemptRow extends Omit<CallAttempt, 'retryAfterMs'> {
   runId: string;
   jobAttempt: number;
   seq: number;
   kind: 'call' | 'correction';
-  account: string;
-  outcome: AttemptOutcome;
-  httpStatus: number | undefined;
-  errorType: string | undefined;
-  requestId: string | undefined;
-  usage: TokenUsage | undefined;
-  durationMs: number;
 }
 
 const json = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : v);

@@ -104,3 +104,63 @@ export async function startRestJsonServer(routes: ReadonlyArray<[method: string,
       }),
   };
 }
+
+/** Injected failures per operation: the next `times` calls of `op` answer with `error`. */
+export class FaultPlan<Op extends string> {
+  readonly #faults = new Map<Op, { times: number; error: AwsErrorSpec }>();
+
+  failNext(op: Op, times: number, error: AwsErrorSpec): void {
+    this.#faults.set(op, { times, error });
+  }
+
+  /** Called first in each route: throws the planned error while one is pending for `op`. */
+  inject(op: Op): void {
+    const f = this.#faults.get(op);
+    if (f && f.times > 0) {
+      f.times -= 1;
+      throw new AwsError(f.error);
+    }
+  }
+
+  clear(): void {
+    this.#faults.clear();
+  }
+}
+
+/** What a fake AWS job service (MediaConvert, Elastic Transcoder) hands its test. */
+export interface JobServiceFake<Op extends string, Plan> {
+  /** The service endpoint. */
+  url: string;
+  /** Every request received (method, path, JSON body as sent on the wire). */
+  requests: RecordedRequest[];
+  /** The plan of jobs created from now on. */
+  plan: Plan;
+  /** Answer the next `times` calls of `op` with this error (e.g. a 429 throttle). */
+  failNext(op: Op, times: number, error: AwsErrorSpec): void;
+  /** Request count per operation. */
+  count(op: Op): number;
+  /** Forget recorded requests and pending faults (between tests). */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** The handle of a job-service fake, from its server, faults, plan and request → operation map. */
+export function jobServiceFake<Op extends string, Plan>(server: RestJsonServer, faults: FaultPlan<Op>, plan: { get(): Plan; set(p: Plan): void }, opOf: (r: RecordedRequest) => Op | undefined): JobServiceFake<Op, Plan> {
+  return {
+    url: server.url,
+    requests: server.requests,
+    get plan() {
+      return plan.get();
+    },
+    set plan(p: Plan) {
+      plan.set(p);
+    },
+    failNext: (op, times, error) => faults.failNext(op, times, error),
+    count: (op) => server.requests.filter((r) => opOf(r) === op).length,
+    reset() {
+      server.requests.length = 0;
+      faults.clear();
+    },
+    close: server.close,
+  };
+}

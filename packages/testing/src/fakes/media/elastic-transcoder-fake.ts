@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AwsError, startRestJsonServer, type AwsErrorSpec, type RecordedRequest } from './aws-rest-json.ts';
+import { AwsError, FaultPlan, jobServiceFake, startRestJsonServer, type AwsErrorSpec, type JobServiceFake, type RecordedRequest } from './aws-rest-json.ts';
 
 export type EtsStatus = 'Submitted' | 'Progressing' | 'Complete' | 'Canceled' | 'Error';
 
@@ -33,17 +33,7 @@ interface FakeJob {
   written: boolean;
 }
 
-export interface ElasticTranscoderFake {
-  /** Endpoint for ETS_ENDPOINT. */
-  url: string;
-  requests: RecordedRequest[];
-  plan: EtsPlan;
-  failNext(op: EtsOperation, times: number, error: AwsErrorSpec): void;
-  count(op: EtsOperation): number;
-  /** Forget recorded requests and pending faults (between tests). */
-  reset(): void;
-  close(): Promise<void>;
-}
+export type ElasticTranscoderFake = JobServiceFake<EtsOperation, EtsPlan>;
 
 export const ETS_THROTTLED: AwsErrorSpec = { status: 429, type: 'ThrottlingException', message: 'Rate exceeded' };
 
@@ -71,16 +61,10 @@ export async function startElasticTranscoderFake(opts: {
 }): Promise<ElasticTranscoderFake> {
   const region = opts.region ?? 'us-east-1';
   const jobs = new Map<string, FakeJob>();
-  const faults = new Map<EtsOperation, { times: number; error: AwsErrorSpec }>();
+  const faults = new FaultPlan<EtsOperation>();
   let plan: EtsPlan = opts.plan ?? { statuses: ['Progressing', 'Complete'], durationMillis: 6000 };
 
-  const inject = (op: EtsOperation) => {
-    const f = faults.get(op);
-    if (f && f.times > 0) {
-      f.times -= 1;
-      throw new AwsError(f.error);
-    }
-  };
+  const inject = (op: EtsOperation) => faults.inject(op);
   const status = (j: FakeJob): EtsStatus => {
     if (j.canceled) return 'Canceled';
     if (j.polls === 0) return 'Submitted';
@@ -173,23 +157,5 @@ export async function startElasticTranscoderFake(opts: {
   const opOf = (r: RecordedRequest): EtsOperation | undefined =>
     r.method === 'POST' && r.path === '/2012-09-25/jobs' ? 'CreateJob' : r.path.startsWith('/2012-09-25/jobs/') ? (r.method === 'GET' ? 'ReadJob' : r.method === 'DELETE' ? 'CancelJob' : undefined) : undefined;
 
-  return {
-    url: server.url,
-    requests: server.requests,
-    get plan() {
-      return plan;
-    },
-    set plan(p: EtsPlan) {
-      plan = p;
-    },
-    failNext(op, times, error) {
-      faults.set(op, { times, error });
-    },
-    count: (op) => server.requests.filter((r) => opOf(r) === op).length,
-    reset() {
-      server.requests.length = 0;
-      faults.clear();
-    },
-    close: server.close,
-  };
+  return jobServiceFake(server, faults, { get: () => plan, set: (p) => (plan = p) }, opOf);
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AwsError, startRestJsonServer, type AwsErrorSpec, type RecordedRequest } from './aws-rest-json.ts';
+import { AwsError, FaultPlan, jobServiceFake, startRestJsonServer, type AwsErrorSpec, type JobServiceFake, type RecordedRequest } from './aws-rest-json.ts';
 
 export type MediaConvertStatus = 'SUBMITTED' | 'PROGRESSING' | 'COMPLETE' | 'CANCELED' | 'ERROR';
 
@@ -26,21 +26,7 @@ interface FakeJob {
   canceled: boolean;
 }
 
-export interface MediaConvertFake {
-  /** Endpoint for MEDIACONVERT_ENDPOINT. */
-  url: string;
-  /** Every request received (method, path, JSON body as sent on the wire). */
-  requests: RecordedRequest[];
-  /** The plan of jobs created from now on. */
-  plan: MediaConvertPlan;
-  /** Answer the next `times` calls of `op` with this error (e.g. 429 TooManyRequestsException). */
-  failNext(op: MediaConvertOperation, times: number, error: AwsErrorSpec): void;
-  /** Request count per operation. */
-  count(op: MediaConvertOperation): number;
-  /** Forget recorded requests and pending faults (between tests). */
-  reset(): void;
-  close(): Promise<void>;
-}
+export type MediaConvertFake = JobServiceFake<MediaConvertOperation, MediaConvertPlan>;
 
 export const MEDIACONVERT_THROTTLED: AwsErrorSpec = { status: 429, type: 'TooManyRequestsException', message: 'Too Many Requests' };
 
@@ -56,16 +42,10 @@ export async function startMediaConvertFake(opts: { region?: string; plan?: Medi
   const region = opts.region ?? 'us-east-1';
   const jobs = new Map<string, FakeJob>();
   const byToken = new Map<string, FakeJob>();
-  const faults = new Map<MediaConvertOperation, { times: number; error: AwsErrorSpec }>();
+  const faults = new FaultPlan<MediaConvertOperation>();
   let plan: MediaConvertPlan = opts.plan ?? { statuses: ['PROGRESSING', 'COMPLETE'], durationMs: 6000 };
 
-  const inject = (op: MediaConvertOperation) => {
-    const f = faults.get(op);
-    if (f && f.times > 0) {
-      f.times -= 1;
-      throw new AwsError(f.error);
-    }
-  };
+  const inject = (op: MediaConvertOperation) => faults.inject(op);
 
   const status = (j: FakeJob): MediaConvertStatus => (j.canceled ? 'CANCELED' : j.polls === 0 ? 'SUBMITTED' : (j.plan.statuses[Math.min(j.polls, j.plan.statuses.length) - 1] ?? 'SUBMITTED'));
 
@@ -144,23 +124,5 @@ export async function startMediaConvertFake(opts: { region?: string; plan?: Medi
   const opOf = (r: RecordedRequest): MediaConvertOperation | undefined =>
     r.method === 'POST' && r.path === '/2017-08-29/jobs' ? 'CreateJob' : r.path.startsWith('/2017-08-29/jobs/') ? (r.method === 'GET' ? 'GetJob' : r.method === 'DELETE' ? 'CancelJob' : undefined) : undefined;
 
-  return {
-    url: server.url,
-    requests: server.requests,
-    get plan() {
-      return plan;
-    },
-    set plan(p: MediaConvertPlan) {
-      plan = p;
-    },
-    failNext(op, times, error) {
-      faults.set(op, { times, error });
-    },
-    count: (op) => server.requests.filter((r) => opOf(r) === op).length,
-    reset() {
-      server.requests.length = 0;
-      faults.clear();
-    },
-    close: server.close,
-  };
+  return jobServiceFake(server, faults, { get: () => plan, set: (p) => (plan = p) }, opOf);
 }
