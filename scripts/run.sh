@@ -50,7 +50,9 @@ cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
   start) exec node "$CLI" start "$@" ;;
-  test)  exec turbo run typecheck test --continue --output-logs=errors-only --log-order=grouped "$@" ;;
+  # Three packages at a time: the suites spawn processes, ffmpeg and servers of their own, and ten
+  # at once (turbo's default) on a 2-core machine starved them past their timeouts.
+  test)  exec turbo run typecheck test --continue --concurrency=3 --output-logs=errors-only --log-order=grouped "$@" ;;
   gen)   exec node scripts/gen.ts "$@" ;;
   bench) exec node bench/run.ts "$@" ;;
   cli)   exec node "$CLI" "$@" ;;

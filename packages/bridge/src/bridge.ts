@@ -209,6 +209,10 @@ export class Bridge {
       for (const c of this.#consumers) c.abortController?.abort();
     };
     stalled.addEventListener('abort', abortPolls, { once: true });
+    if (this.polling > 0) {
+      // Otherwise a quiet shutdown of up to waitTimeSeconds looks like a hang.
+      this.#d.log.info({ polls: this.polling, maxWaitSeconds: this.#d.options.waitTimeSeconds }, 'waiting for outstanding SQS long polls to return (their messages are enqueued, not stranded)');
+    }
     try {
       while ((this.#inflight.size > 0 || this.#consumers.some((c) => c.status.isPolling)) && !deadline.aborted) {
         // A poll that returns starts a tracked batch or ends: look again shortly either way. (Never

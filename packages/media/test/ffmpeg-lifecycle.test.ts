@@ -9,7 +9,8 @@ const VIDEO = 'media.transcode-video' as const;
 let media: string;
 let stack: MediaStack | undefined;
 
-// Slow enough settings that ffmpeg is certainly still running when the test stops it.
+// Slow enough settings that ffmpeg is certainly still running when the test stops it. The timeouts
+// below (8 s) leave room for download and ffprobe on a loaded machine before ffmpeg starts.
 const SLOW = { MEDIA_X264_PRESET: 'medium', MEDIA_FFMPEG_THREADS: '1' };
 
 beforeAll(async () => {
@@ -43,16 +44,16 @@ async function startLongJob(opts: StackOptions, sub = 'CONVERT_TO_MP4') {
 
 describe('ffmpeg is killed, never orphaned', () => {
   it('on the per-sub timeout: MEDIA_TRANSCODE_TIMEOUT, process gone and temp dir removed by the time the attempt fails', async () => {
-    const { s, jobId, jobKey } = await startLongJob({ env: { ...SLOW, MEDIA_TIMEOUT_VIDEO_MP4_MS: '2500', JOB_OVERRIDES: JSON.stringify({ [VIDEO]: { attempts: 1 } }) } });
+    const { s, jobId, jobKey } = await startLongJob({ env: { ...SLOW, MEDIA_TIMEOUT_VIDEO_MP4_MS: '8000', JOB_OVERRIDES: JSON.stringify({ [VIDEO]: { attempts: 1 } }) } });
     const job = await s.wait(VIDEO, jobId, 'failed');
-    expect(job.failedReason).toBe('MEDIA_TRANSCODE_TIMEOUT: the video CONVERT_TO_MP4 transcode took longer than MEDIA_TIMEOUT_VIDEO_MP4_MS (2500 ms) and was stopped');
+    expect(job.failedReason).toBe('MEDIA_TRANSCODE_TIMEOUT: the video CONVERT_TO_MP4 transcode took longer than MEDIA_TIMEOUT_VIDEO_MP4_MS (8000 ms) and was stopped');
     expect(await ffmpegOf(jobId)).toEqual([]);
     expect(await readdir(s.tmp)).toEqual([]);
     expect((await s.jobRow(jobKey))?.failure_reason).toMatch(/^MEDIA_TRANSCODE_TIMEOUT: /);
   });
 
   it("on the job's own timeout (the runner aborts the signal): the process goes away", async () => {
-    const { s, jobId } = await startLongJob({ env: { ...SLOW, JOB_OVERRIDES: JSON.stringify({ [VIDEO]: { attempts: 1, timeoutMs: 2500 } }) } });
+    const { s, jobId } = await startLongJob({ env: { ...SLOW, JOB_OVERRIDES: JSON.stringify({ [VIDEO]: { attempts: 1, timeoutMs: 8000 } }) } });
     const job = await s.wait(VIDEO, jobId, 'failed');
     expect(job.failedReason).toMatch(/^JOB_TIMEOUT: /);
     await until(async () => (await ffmpegOf(jobId)).length === 0, { what: 'ffmpeg to exit', timeoutMs: 10_000 });
