@@ -17,8 +17,8 @@ describe('fable-jobs CLI', () => {
 
   it('`start` runs the whole fleet in one process: a message sent with `send` is processed; Ctrl-C stops it', async () => {
     const id = randomBytes(3).toString('hex');
-    // Short long polls: Ctrl-C lets the outstanding one return (up to BRIDGE_WAIT_SECONDS).
-    const env = { PORT: '0', FAUXQS_PORT: '0', BULLMQ_PREFIX: `cli-${id}`, SQS_Q_NAME: `cli-${id}`, APP_ENV: 'dev', LOG_LEVEL: 'warn', BRIDGE_WAIT_SECONDS: '2' };
+    // BRIDGE_WAIT_SECONDS unset: on the embedded emulator `start` long-polls 2 s, so Ctrl-C is quick.
+    const env = { PORT: '0', FAUXQS_PORT: '0', BULLMQ_PREFIX: `cli-${id}`, SQS_Q_NAME: `cli-${id}`, APP_ENV: 'dev', LOG_LEVEL: 'warn' };
     const fleet = spawnCli(['start'], env);
     try {
       await fleet.waitForLine(/Fable Jobs is running/, 60_000);

@@ -27,7 +27,10 @@ export async function startAll(ctx: Context): Promise<void> {
     config.aws.endpoint = emulator;
     ctx.lifecycle.on('close', 'sqs/s3 emulator', () => server.stop());
     server.createBucket(config.s3.assetBucket);
-    log.info({ endpoint: emulator }, 'embedded SQS + S3 emulator (fauxqs) started');
+    // Long polls cost nothing on a local emulator, and Ctrl-C waits for the outstanding one: keep
+    // them short unless BRIDGE_WAIT_SECONDS says otherwise.
+    if (process.env['BRIDGE_WAIT_SECONDS'] === undefined) config.bridge.waitTimeSeconds = Math.min(config.bridge.waitTimeSeconds, 2);
+    log.info({ endpoint: emulator, longPollSeconds: config.bridge.waitTimeSeconds }, 'embedded SQS + S3 emulator (fauxqs) started');
   }
   let generated: string | undefined;
   if (config.app.env === 'dev' && config.api.dashboardUsers.length === 0) {
