@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import cors from '@fastify/cors';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Knex } from '@fable-jobs/db';
-import { lazyLogger, type Health, type Logger, type Metrics, type Config } from '@fable-jobs/runtime';
+import { lazyLogger, metricsAllowed, type Health, type Logger, type Metrics, type Config } from '@fable-jobs/runtime';
 import type { QueueSet } from '@fable-jobs/queue';
 import { BackgroundTasks } from './background.ts';
 import { failure } from './envelope.ts';
@@ -97,7 +97,12 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     const result = await deps.health.run();
     return reply.code(result.ok ? 200 : 503).send(result);
   });
-  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await deps.metrics.text()));
+  app.get('/metrics', async (req, reply) => {
+    if (!metricsAllowed(req.headers.authorization, deps.config.app.metricsToken)) {
+      return reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').send(failure('/metrics needs Authorization: Bearer <METRICS_TOKEN>', 'UNAUTHORIZED'));
+    }
+    return reply.type('text/plain; version=0.0.4').send(await deps.metrics.text());
+  });
 
   if (deps.config.api.dashboardUsers.length > 0) {
     await app.register(dashboardPlugin, { queues: deps.queues, users: deps.config.api.dashboardUsers, audit: deps.admin?.audit });

@@ -95,4 +95,22 @@ describe('operational routes', () => {
     expect(requestLines.map((l) => l.msg)).toEqual(['incoming request', 'request completed']);
     expect(JSON.stringify(lines)).not.toContain('s3cr3t');
   });
+  it('/metrics asks for the bearer token when METRICS_TOKEN is set', async () => {
+    const guarded = await buildApp({ config: { ...h.config, app: { ...h.config.app, metricsToken: 'metrics-tok-1' } }, log: h.log, metrics: h.metrics, health, queues });
+    try {
+      const none = await guarded.inject({ method: 'GET', url: '/metrics' });
+      expect(none.statusCode).toBe(401);
+      expect(none.headers['www-authenticate']).toBe('Bearer realm="metrics"');
+      expect(none.body).not.toContain('fable_');
+      expect((await guarded.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer metrics-tok-2' } })).statusCode).toBe(401);
+      expect((await guarded.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Basic metrics-tok-1' } })).statusCode).toBe(401);
+      const ok = await guarded.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer metrics-tok-1' } });
+      expect(ok.statusCode).toBe(200);
+      expect(ok.body).toContain('# TYPE fable_jobs_failed_total counter');
+      // Probes stay open.
+      expect((await guarded.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    } finally {
+      await guarded.close();
+    }
+  });
 });

@@ -110,6 +110,7 @@ export async function canarySecrets(): Promise<ScenarioResult> {
       postgres: c('pgpw'),
       postgresJobs: c('pgjobspw'),
       awsSecret: c('awssecret'),
+      metricsToken: c('metricstoken'),
     };
     const viewerHash = await hashPassword(s.dashViewer);
     const dbUser = `sec_${run}`;
@@ -159,6 +160,7 @@ export async function canarySecrets(): Promise<ScenarioResult> {
       AWS_ACCESS_KEY_ID: 'canary-access-key-id',
       AWS_SECRET_ACCESS_KEY: s.awsSecret,
       SQS_Q_NAME: queueName,
+      METRICS_TOKEN: s.metricsToken,
       AWS_ASSET_FILE_S3_BUCKET: assetBucket,
       LLM_PRIVATE_BUCKET: privateBucket,
       DB_USER: dbUser,
@@ -335,7 +337,8 @@ export async function canarySecrets(): Promise<ScenarioResult> {
     const shown: unknown[] = [];
     for (const e of ((dlqList.json as { data?: Array<{ id: string }> } | undefined)?.data ?? [])) shown.push((await http.request({ path: `/admin/api/dlq/${encodeURIComponent(e.id)}`, headers: viewer })).json);
     for (const path of ['/admin/api/audit?limit=1000', '/admin/api/search?type=org&value=5', '/admin/api/search?type=integration&value=61001']) adminApi.push((await http.request({ path, headers: viewer })).json);
-    const metrics = await http.request({ path: '/metrics' });
+    const metricsRefused = await http.request({ path: '/metrics' });
+    const metrics = await http.request({ path: '/metrics', headers: { authorization: `Bearer ${s.metricsToken}` } });
 
     // Stop the fleet gracefully (its last log lines count), then read what it left.
     proc.child.kill('SIGTERM');
@@ -414,7 +417,7 @@ export async function canarySecrets(): Promise<ScenarioResult> {
     t.control('the search reads job data: payload canaries are in Redis job data', redisSurface.data.some((d) => d.includes(payload.nfPassword)));
     t.control('the search reads the dashboard: a job note is in its JSON', surfaces.find((x) => x.name.startsWith('dashboard'))!.data.some((d) => d.includes(`visible-${run}`)));
     t.control('the search reads the process output', proc.lines.some((l) => l.includes('workers started')));
-    t.control('the search reads /metrics', /fable_/.test(metrics.text));
+    t.control('the search reads /metrics (with the canary METRICS_TOKEN; 401 without it)', /fable_/.test(metrics.text) && metricsRefused.status === 401);
     t.control('failures happened (failed reasons to search)', mysqlSurfaces[0]!.text.some((x) => x.startsWith('state=failed')));
     const counts = surfaces.map((x) => `${x.name} ${x.text.length + x.data.length}`).join(', ');
     return `${canaries.filter((x) => x.kind === 'setting').length} setting canaries (every secret setting, each used), ${canaries.filter((x) => x.kind === 'header').length} header canaries, ${canaries.filter((x) => x.kind === 'payload').length} payload-field canaries; real process \`fable-jobs start\` at LOG_LEVEL=debug with successes and failures on every integration, llmops, aud/gen, Slack, the dashboard and SQS (poison included). Searched (items): ${counts}`;

@@ -26,6 +26,11 @@ export const app = {
     max: 65535,
     doc: 'Port of /metrics, /health and /ready on standalone bridge and worker processes (0 = off).',
   }),
+  metricsToken: v.string(['METRICS_TOKEN'], {
+    default: '',
+    secret: true,
+    doc: 'When set, /metrics (API and METRICS_PORT) answers only `Authorization: Bearer <token>` (Prometheus: `authorization.credentials`). Empty: /metrics is open; keep it off public networks.',
+  }),
 };
 
 export const redis = {
