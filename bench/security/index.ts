@@ -5,9 +5,11 @@ import { markdownTable, runAll, securityReport, type ScenarioResult } from '@fab
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** Every scenario; the markdown table of their results. */
+/** Every scenario (then SECURITY.md is written); the markdown table of their results. */
 export async function security(only: readonly string[] = []): Promise<string> {
-  return markdownTable(await runAll({ only, log }));
+  const results = await runAll({ only, log });
+  if (only.length === 0) log(`wrote ${writeSecurityMd(results, 'npm run bench -- security')}`);
+  return markdownTable(results);
 }
 
 /** SECURITY.md from results (title, date, command, the table, how each check decides). */
