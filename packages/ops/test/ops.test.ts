@@ -212,7 +212,9 @@ describe('search by business key', () => {
     await enqueue(queues, { name: 'integrations.republish-demo', data: { rid: `rid-${h.prefix}` }, jobId: 'rep-1' });
     await until(async () => (await sqs.depth(urls.queueUrl)).visible + (await sqs.depth(urls.queueUrl)).inFlight === 0, { what: 'bridge took all' });
     await until(async () => (await ops.search('job_key', `jobkey-${h.prefix}`)).length === 1, { what: 'index written' });
+    // The ledger is written behind (batched), one entry per message: wait for both that it serves.
     await until(async () => (await ops.search('message_id', nfId ?? '')).length === 1, { what: 'ledger written' });
+    await until(async () => (await ops.search('idempotency_key', `idem-${h.prefix}`)).length === 1, { what: 'ledger has the keyed message' });
     await index.flush();
 
     // Tenant webhooks are fair-shared by priority, so this one waits as "prioritized".
