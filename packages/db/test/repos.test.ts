@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@fable-jobs/runtime';
-import { LedgerRepo, LegacyJobsRepo, MYSQL_MIGRATIONS, POSTGRES_MIGRATIONS, migrateAll, migrationStatus, mysqlKnex, postgresKnex, ProcessingStatus } from '../src/index.ts';
+import { JobRunsRepo, LedgerRepo, LegacyJobsRepo, MYSQL_MIGRATIONS, POSTGRES_MIGRATIONS, migrateAll, migrationStatus, mysqlKnex, postgresKnex, ProcessingStatus } from '../src/index.ts';
 
 const { config } = loadConfig({ DB_DB: 'fable_jobs_test', ANALYTICS_DB_NAME: 'fable_analytics_test' });
 const mysql = mysqlKnex(config.mysql);
@@ -51,5 +51,24 @@ describe('LedgerRepo', () => {
     expect(await repo.prune(new Date(Date.now() - 30 * 86_400_000))).toBeGreaterThanOrEqual(1);
     expect(await repo.get(key)).toBeUndefined();
     expect(await repo.get(fresh)).toBeDefined();
+  });
+});
+
+describe('JobRunsRepo', () => {
+  it('upserts many runs in one statement: dates to the millisecond, quotes as data, later events win', async () => {
+    const repo = new JobRunsRepo(mysql);
+    const q = `test.${unique()}`;
+    const enqueuedAt = new Date(Date.UTC(2026, 10, 28, 12, 0, 0, 123));
+    const startedAt = new Date(enqueuedAt.getTime() + 45);
+    await repo.upsertMany([
+      { queue: q, jobId: 'a', state: 'active', attempts: 1, messageId: "m'1", enqueuedAt, startedAt },
+      { queue: q, jobId: 'b', state: 'failed', attempts: 2, errorCode: 'X', error: "it's -- '); DROP TABLE job_runs; --" },
+    ]);
+    await repo.upsertMany([{ queue: q, jobId: 'a', state: 'completed', attempts: 1, finishedAt: new Date(startedAt.getTime() + 10), durationMs: 10 }]);
+    const a = await repo.get(q, 'a');
+    expect(a).toMatchObject({ state: 'completed', message_id: "m'1", duration_ms: 10 });
+    expect((a?.['enqueued_at'] as Date).toISOString()).toBe('2026-11-28T12:00:00.123Z');
+    expect((a?.['started_at'] as Date).toISOString()).toBe('2026-11-28T12:00:00.168Z');
+    expect(await repo.get(q, 'b')).toMatchObject({ state: 'failed', attempts: 2, error: "it's -- '); DROP TABLE job_runs; --" });
   });
 });

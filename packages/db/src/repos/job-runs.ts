@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { writeMany } from '../knex.ts';
 
 export type RunState = 'active' | 'completed' | 'failed' | 'retrying';
 
@@ -60,7 +61,7 @@ export class JobRunsRepo {
       'legacy_key = COALESCE(VALUES(legacy_key), legacy_key), enqueued_at = COALESCE(VALUES(enqueued_at), enqueued_at), ' +
       'started_at = COALESCE(VALUES(started_at), started_at), finished_at = VALUES(finished_at), ' +
       'duration_ms = VALUES(duration_ms), updated_at = VALUES(updated_at)';
-    await this.#knex.raw(sql, bindings as Knex.RawBinding[]);
+    await writeMany(this.#knex, sql, bindings);
   }
 
   async get(queue: string, jobId: string): Promise<Record<string, unknown> | undefined> {

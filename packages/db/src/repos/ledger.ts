@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
+import { writeMany } from '../knex.ts';
 
 export interface LedgerEntry {
   key: string;
@@ -66,7 +67,7 @@ export class LedgerRepo {
       `${keepAccepted('message_id')}, ${keepAccepted('jobs')}, ${keepAccepted('error_code')}, ${keepAccepted('reason')}, ` +
       // status last: the IF()s above read the old value.
       `status = IF(status = 'accepted', status, VALUES(status))`;
-    await this.#knex.raw(sql, bindings as Knex.RawBinding[]);
+    await writeMany(this.#knex, sql, bindings);
   }
 
   /** Accepted entries by SQS MessageId (a message's jobs, for search). */
