@@ -12,7 +12,7 @@ import {
 } from '@fable-jobs/contracts';
 import type { LedgerRepo, LegacyJobsRepo } from '@fable-jobs/db';
 import { enqueueBulk, type EnqueueRequest, type QueueSet } from '@fable-jobs/queue';
-import { TRACER_NAME, connectionForKey, type Config, type Logger, type Metrics } from '@fable-jobs/runtime';
+import { TRACER_NAME, sleep, type Config, type Logger, type Metrics } from '@fable-jobs/runtime';
 import { confirmDurable, type Durability } from './durability.ts';
 import { LedgerWriter } from './ledger-writer.ts';
 
@@ -60,19 +60,6 @@ class BridgeStoppingError extends Error {
 
 /** Set when the original had too many attributes to add ours: the body is then a JSON wrapper. */
 export const DLQ_WRAPPED_ATTRIBUTE = 'fable_dlq_wrapped';
-
-/** Resolves after `ms`, or at once when `signal` aborts (no listener is left behind either way). */
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -214,7 +201,7 @@ export class Bridge {
       this.#d.log.info({ polls: this.polling, maxWaitSeconds: this.#d.options.waitTimeSeconds }, 'waiting for outstanding SQS long polls to return (their messages are enqueued, not stranded)');
     }
     try {
-      while ((this.#inflight.size > 0 || this.#consumers.some((c) => c.status.isPolling)) && !deadline.aborted) {
+      while ((this.#inflight.size > 0 || this.polling > 0) && !deadline.aborted) {
         // A poll that returns starts a tracked batch or ends: look again shortly either way. (Never
         // race an empty allSettled: it settles at once, and the loop would starve the event loop.)
         const tick = sleep(25, deadline);
@@ -355,8 +342,7 @@ export class Bridge {
         const batch = this.#batchSpan(fresh, reqs.length);
         const enqueue = async () => {
           await enqueueBulk(this.#d.queues, reqs);
-          // WAIT/WAITAOF count the writes of one connection: on a cluster, the master that took them.
-          await confirmDurable(await connectionForKey(this.#d.queues.connection, bridgeLivenessKey(this.#d.queues.prefix)), this.#d.durability);
+          await confirmDurable(this.#d.queues.connection, bridgeLivenessKey(this.#d.queues.prefix), this.#d.durability);
         };
         try {
           // Bounded: BullMQ waits for a reconnect indefinitely; the message must go back to SQS instead.

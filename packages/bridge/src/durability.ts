@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
-import type { Logger, RedisFacts } from '@fable-jobs/runtime';
+import type { Cluster, Redis } from 'ioredis';
+import { connectionForKey, type Logger, type RedisFacts } from '@fable-jobs/runtime';
 
 export interface Durability {
   mode: 'aof' | 'replicas' | 'none';
@@ -44,9 +44,14 @@ export function resolveDurability(
   return { mode: 'none', ...base };
 }
 
-/** Wait until the writes made so far on `client` are durable, or throw. */
-export async function confirmDurable(client: Redis, d: Durability): Promise<void> {
+/**
+ * Wait until the writes made so far are durable, or throw. WAIT/WAITAOF count the writes of one
+ * connection: on a cluster, that of the master owning `key` (the queues' hash tag puts every
+ * job of the prefix in its slot).
+ */
+export async function confirmDurable(redis: Redis | Cluster, key: string, d: Durability): Promise<void> {
   if (d.mode === 'none') return;
+  const client = await connectionForKey(redis, key);
   if (d.mode === 'aof') {
     const [local, replicas] = (await client.call('WAITAOF', '1', String(d.replicas), String(d.timeoutMs))) as [number, number];
     if (local < 1 || replicas < d.replicas) throw new NotDurableError(`WAITAOF: fsynced locally ${local}, on ${replicas}/${d.replicas} replicas within ${d.timeoutMs} ms`);

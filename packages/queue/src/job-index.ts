@@ -1,4 +1,4 @@
-import { isRecord, registry, type JobMeta } from '@fable-jobs/contracts';
+import { isRecord, registry } from '@fable-jobs/contracts';
 import type { JobKey, JobKeysRepo, KeyType } from '@fable-jobs/db';
 import type { Logger } from '@fable-jobs/runtime';
 
@@ -10,7 +10,7 @@ const FIELDS: Partial<Record<KeyType, readonly string[]>> = {
 };
 
 /** The business keys of one job: from its data and its legacy key field. */
-export function jobKeysOf(queue: string, jobId: string, data: Record<string, unknown>, meta: JobMeta | undefined, at = new Date()): JobKey[] {
+export function jobKeysOf(queue: string, jobId: string, data: Record<string, unknown>, at = new Date()): JobKey[] {
   const keys: JobKey[] = [];
   const push = (type: KeyType, v: unknown) => {
     if ((typeof v === 'string' && v.length > 0) || typeof v === 'number') keys.push({ type, value: String(v), queue, jobId, createdAt: at });
@@ -18,9 +18,8 @@ export function jobKeysOf(queue: string, jobId: string, data: Record<string, unk
   for (const [type, fields] of Object.entries(FIELDS) as Array<[KeyType, readonly string[]]>) for (const f of fields) push(type, data[f]);
   const legacy = registry.hasJob(queue) ? registry.job(queue).legacyKeyField : undefined;
   if (legacy) push('job_key', data[legacy]);
-  // SQS MessageIds and idempotency keys are found through the bridge's ledger instead: indexing
-  // them here would write a row for every job. Replays and operator jobs have neither.
-  void meta;
+  // SQS MessageIds and idempotency keys (in the job's metadata) are found through the bridge's
+  // ledger instead: indexing them here would write a row for every job.
   return keys;
 }
 
@@ -41,8 +40,7 @@ export class JobIndexWriter {
 
   added(queue: string, jobId: string | undefined, data: unknown): void {
     if (!jobId || !isRecord(data)) return;
-    const { _meta, ...payload } = data;
-    const keys = jobKeysOf(queue, jobId, payload, isRecord(_meta) ? (_meta as unknown as JobMeta) : undefined);
+    const keys = jobKeysOf(queue, jobId, data);
     if (keys.length === 0) return;
     this.#buffer.push(...keys);
     if (this.#buffer.length > 100_000) this.#buffer.splice(0, this.#buffer.length - 100_000);

@@ -15,7 +15,7 @@ import {
   type ProcessorMap,
 } from '@fable-jobs/contracts';
 import type { LegacyJobsRepo } from '@fable-jobs/db';
-import { ReferenceClock, TRACER_NAME, lazyChild, type Logger, type Metrics, type Scrubber } from '@fable-jobs/runtime';
+import { ReferenceClock, TRACER_NAME, lazyChild, sleep, type Logger, type Metrics, type Scrubber } from '@fable-jobs/runtime';
 import { codeFromReason, JobTimeoutError, toRetryable, toUnrecoverable } from './errors.ts';
 import { fairnessKey } from './enqueue.ts';
 import { deferralDelayMs } from './fairness.ts';
@@ -227,10 +227,7 @@ export class PoolRunner {
     const early = job.attemptsMade === 0 && (job.opts.delay ?? 0) > 0 && this.#clock ? dueAt - this.#clock.now() : 0;
     if (early > 250) {
       log.warn({ earlyMs: early, clockOffsetMs: this.#clock?.offsetMs }, 'delayed job started before it was due (this host clock runs ahead?): waiting until due');
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, early);
-        bullSignal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-      });
+      await sleep(early, bullSignal);
     }
 
     const valid = registry.validateJob(entry.name, payload);

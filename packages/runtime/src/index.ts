@@ -9,3 +9,4 @@ export * from './sqs.ts';
 export * from './s3.ts';
 export * from './tracing.ts';
 export * from './reference-clock.ts';
+export * from './sleep.ts';

@@ -98,13 +98,20 @@ export function isRedisCluster(client: Redis | Cluster): client is Cluster {
   return (client as { isCluster?: boolean }).isCluster === true;
 }
 
+const keySlots = new Map<string, number>();
+
 /**
  * The connection that holds `key`: the client itself, or on a Cluster the master connection that
  * owns the key's slot. WAIT and WAITAOF count the writes of one connection, so they must go there.
  */
 export async function connectionForKey(client: Redis | Cluster, key: string): Promise<Redis> {
   if (!isRedisCluster(client)) return client;
-  const slot = Number(await client.cluster('KEYSLOT', key));
+  // A key's slot never changes (its owner can): ask once per key, not once per batch.
+  let slot = keySlots.get(key);
+  if (slot === undefined) {
+    slot = Number(await client.cluster('KEYSLOT', key));
+    keySlots.set(key, slot);
+  }
   const owner = client.slots[slot]?.[0];
   const node = client.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner);
   if (!node) throw new Error(`no connected Redis Cluster master owns slot ${slot} (key ${key})`);
