@@ -202,7 +202,6 @@ export class Fleet {
   }
 }
 
-/** Run a scenario with a fleet that is always torn down, bounded in time. */
 /** A drill's message count: `FAULT_COUNT` when set, else the drill's default; anything but a positive integer is refused. */
 export function faultCount(fallback: number, raw = process.env['FAULT_COUNT']): number {
   const n = raw === undefined || raw === '' ? fallback : Number(raw);
@@ -210,6 +209,7 @@ export function faultCount(fallback: number, raw = process.env['FAULT_COUNT']): 
   return n;
 }
 
+/** Run a scenario with a fleet that is always torn down, bounded in time. */
 export async function scenario(name: string, limitMs: number, body: (fleet: Fleet) => Promise<Report>, opts: FleetOptions = {}): Promise<Report & { scenario: string }> {
   const fleet = await Fleet.start(opts);
   let timer: NodeJS.Timeout | undefined;

@@ -1,5 +1,4 @@
 export * from './lib/result.ts';
-export { SQL_INTERPOLATION } from './scenarios/sql-injection.ts';
 export { jwtForgeries } from './scenarios/jwt-forgeries.ts';
 export { adminRoutes } from './scenarios/admin-routes.ts';
 export { ssrf } from './scenarios/ssrf.ts';

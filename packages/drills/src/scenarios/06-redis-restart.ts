@@ -9,7 +9,7 @@ export async function redisRestart(count = faultCount(3000)): Promise<Report & {
     async (fleet) => {
       await Promise.all([fleet.startBridge(), fleet.startWorker(), fleet.startWorker()]);
       const sending = fleet.send(0, count, { rate: 300 });
-      while ((await fleet.effectCount()) < count / 4) await new Promise((r) => setTimeout(r, 100));
+      await fleet.waitForEffects(Math.ceil(count / 4), Infinity);
       await fleet.redis.kill('SIGTERM'); // a restart: AOF is flushed on the way down
       await new Promise((r) => setTimeout(r, 3000));
       const before = (await fleet.effectCount());

@@ -12,7 +12,7 @@ async function once(durable: boolean, count: number): Promise<Report & { scenari
       // One worker, slow enough that jobs pile up in Redis: a crash has something to lose.
       await Promise.all([fleet.startBridge(), fleet.startWorker({ JOB_OVERRIDES: JSON.stringify({ 'system.effect': { concurrency: 2 } }) })]);
       const sending = fleet.send(0, count, { rate: 400, sleepMs: 20 });
-      while ((await fleet.effectCount()) < count / 5) await new Promise((r) => setTimeout(r, 100));
+      await fleet.waitForEffects(Math.ceil(count / 5), Infinity);
       await fleet.redis.kill('SIGKILL');
       await fleet.redis.restart();
       const before = (await fleet.effectCount());

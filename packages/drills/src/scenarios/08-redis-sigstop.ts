@@ -6,7 +6,7 @@ export async function redisSigstop(count = faultCount(2000), pauseMs = Number(pr
   return scenario('08 Redis paused 40 s', 10 * 60_000, async (fleet) => {
     await Promise.all([fleet.startBridge(), fleet.startWorker(), fleet.startWorker()]);
     const sending = fleet.send(0, count, { rate: 100 });
-    while ((await fleet.effectCount()) < count / 5) await new Promise((r) => setTimeout(r, 100));
+    await fleet.waitForEffects(Math.ceil(count / 5), Infinity);
     fleet.redis.pause();
     await new Promise((r) => setTimeout(r, pauseMs));
     const before = (await fleet.effectCount());

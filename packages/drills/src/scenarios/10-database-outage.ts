@@ -2,7 +2,7 @@
 //     taken down for 8 s while system.effect jobs (MySQL) and analytics runs (PostgreSQL) run.
 import { encodeMessage } from '@fable-jobs/contracts';
 import { migrateWithRetry, postgresKnex } from '@fable-jobs/db';
-import { startTcpProxy, testConfig, type TcpProxy } from '@fable-jobs/testing';
+import { startTcpProxy, testConfig } from '@fable-jobs/testing';
 import { preload } from '../emulator.ts';
 import { faultCount, scenario, type Report } from '../fleet.ts';
 
@@ -56,4 +56,3 @@ export async function databaseOutage(count = faultCount(600), outageMs = 8000): 
   }
 }
 
-export type { TcpProxy };

@@ -37,8 +37,7 @@ async function delayedOn(fleet: Fleet, skew: string, from: number, n: number): P
   try {
     const due = Date.now() + DELAY_MS;
     await queue.addBulk(Array.from({ length: n }, (_, i) => ({ name: 'system.effect', data: { effectKey: fleet.key(from + i) }, opts: { delay: DELAY_MS, jobId: `d-${from + i}` } })));
-    const deadline = Date.now() + DELAY_MS + 30_000;
-    while (Date.now() < deadline && (await fleet.effectCount()) < from + n) await new Promise((r) => setTimeout(r, 100));
+    await fleet.waitForEffects(from + n, DELAY_MS + 30_000);
     // When each effect happened, by the MySQL server's clock (not the skewed worker's).
     const rows: Array<{ effect_key: string; at: Date }> = await fleet.mysql('system_effects').select('effect_key', { at: 'first_at' }).whereIn('effect_key', Array.from({ length: n }, (_, i) => fleet.key(from + i)));
     const lateness = rows.map((r) => new Date(r.at).getTime() - due);

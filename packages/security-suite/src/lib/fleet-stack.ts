@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Bridge } from '@fable-jobs/bridge';
 import { createAnalytics, type AnalyticsPool } from '@fable-jobs/analytics';
-import { encodeMessage, jobIdFor, registry, toSqsAttributes, type Pool } from '@fable-jobs/contracts';
+import { encodeMessage, jobIdFor, registry, type Pool } from '@fable-jobs/contracts';
 import { EffectsRepo, JobKeysRepo, JobRunsRepo, LedgerRepo, LegacyJobsRepo } from '@fable-jobs/db';
 import { createIntegrations, type Integrations } from '@fable-jobs/integrations';
 import { createMediaProcessors } from '@fable-jobs/media';
 import { JobIndexWriter, PoolRunner, QueueSet, StatusRecorder, systemProcessors } from '@fable-jobs/queue';
 import { createLogger, type Logger } from '@fable-jobs/runtime';
-import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import {
   FakeCobalt,
   FakeMailchimp,
@@ -164,18 +163,7 @@ export async function startFleetStack(opts: FleetOptions): Promise<FleetStack> {
       const [id] = await sqs.send(queueUrl, [encodeMessage(type, format, data, o)]);
       return jobIdFor(o.idempotencyKey ?? id ?? '');
     },
-    async sendRaw(messages) {
-      const ids: string[] = [];
-      for (let i = 0; i < messages.length; i += 10) {
-        const chunk = messages.slice(i, i + 10);
-        const out = await sqs.sqs.send(
-          new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: chunk.map((m, k) => ({ Id: String(k), MessageBody: m.body, MessageAttributes: toSqsAttributes(m.attributes ?? {}) })) }),
-        );
-        if (out.Failed?.length) throw new Error(`SQS refused ${out.Failed.length} messages: ${out.Failed.map((f) => f.Message).join('; ')}`);
-        for (const s of (out.Successful ?? []).sort((a, b) => Number(a.Id) - Number(b.Id))) ids.push(s.MessageId ?? '');
-      }
-      return ids;
-    },
+    sendRaw: (messages) => sqs.send(queueUrl, messages),
     async idle(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       let quiet = 0;
