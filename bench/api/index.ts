@@ -11,7 +11,7 @@ import { Pool } from 'undici';
 import { migrateWithRetry } from '@fable-jobs/db';
 import { buildRequest } from '@fable-jobs/llm';
 import { startJwksIssuer, testConfig } from '@fable-jobs/testing';
-import { fmt, percentile, table } from '../lib/common.ts';
+import { fmt, median, percentile, table } from '../lib/common.ts';
 
 export interface ApiBenchOptions {
   /** Seconds per /health round, per side. */
@@ -118,7 +118,6 @@ export async function api(opts: ApiBenchOptions = {}): Promise<string> {
       rates.hello.push(await healthRate(hello.port, seconds, connections));
       rates.ours.push(await healthRate(ours.port, seconds, connections));
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
     const helloRate = median(rates.hello);
     const oursRate = median(rates.ours);
 

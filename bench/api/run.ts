@@ -1,5 +1,5 @@
 // `node bench/api/run.ts`: the API benchmark on its own (prints markdown; `npm run bench -- api`
-// once the suite is registered in bench/run.ts writes bench/results/api.md).
+// also writes bench/results/api.md).
 import { cpus } from 'node:os';
 import { api } from './index.ts';
 

@@ -14,3 +14,10 @@ export function table(rows: Array<Record<string, string | number>>): string {
   const line = (vals: string[]) => `| ${vals.map((v, i) => v.padEnd(width[i] ?? 0)).join(' | ')} |`;
   return [line(cols), line(width.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => String(r[c]))))].join('\n');
 }
+
+/** The median of some numbers (the middle run of an odd count). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
+}

@@ -12,7 +12,7 @@ import { LedgerRepo, LegacyJobsRepo, migrateWithRetry } from '@fable-jobs/db';
 import { createMediaProcessors, ffmpegArgs, probe, type Conversion } from '@fable-jobs/media';
 import { PoolRunner, QueueSet } from '@fable-jobs/queue';
 import { createHarness, emulatorS3, generateVideo, testConfig, waitForJob } from '@fable-jobs/testing';
-import { createQueuePair, fmt, startEmulator, table, type Emulator } from '../lib/common.ts';
+import { createQueuePair, fmt, median, startEmulator, table, type Emulator } from '../lib/common.ts';
 
 const ROUNDS = Number(process.env['BENCH_MEDIA_ROUNDS'] ?? 3);
 const SECONDS = Number(process.env['BENCH_MEDIA_SECONDS'] ?? 30);
@@ -22,12 +22,6 @@ const SUBS: Conversion[] = [
   { kind: 'video', sub: 'CONVERT_TO_MP4' },
 ];
 const NAME = 'media.transcode-video';
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
-};
 
 /** The baseline: exactly the ffmpeg command line the pool runs, on a local copy of the input. */
 async function bareFfmpeg(input: string, conversion: Conversion, fps: number): Promise<number> {

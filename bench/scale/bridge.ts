@@ -11,8 +11,9 @@ import { Queue } from 'bullmq';
 import { encodeMessage, toSqsAttributes, type EncodedMessage } from '@fable-jobs/contracts';
 import { createRedis } from '@fable-jobs/runtime';
 import { Fleet } from '@fable-jobs/drills';
-import { fmt, table } from '../lib/common.ts';
-import { childPids, coresSampler, cpuSampler, median, pidsByName, pollUntil } from './lib/common.ts';
+import { until } from '@fable-jobs/testing';
+import { fmt, median, table } from '../lib/common.ts';
+import { childPids, coresSampler, cpuSampler, pidsByName } from './lib/common.ts';
 
 export interface BridgeScaleOptions {
   messages?: number;
@@ -72,12 +73,12 @@ async function runOnce(processes: number, pollers: number, messages: number, gat
     process.stderr.write(`  ready ${((openAt - Date.now()) / 1000).toFixed(1)} s before the gate\n`);
     const pids = bridges.map((b) => b.child.pid ?? 0);
     const memory0 = usedMemory(await redis.info('memory'));
-    await pollUntil(async () => (await queue.count()) > 0, 'the first job', 60_000, 5);
+    await until(async () => (await queue.count()) > 0, { what: 'the first job', timeoutMs: 60_000, intervalMs: 5 });
     const t0 = performance.now();
     const cpu = cpuSampler();
     const cores = coresSampler({ bridges: pids, emulator: childPids(/fauxqs-server\.ts/), redis: childPids(/redis-server/), mysql: pidsByName(/^(mariadbd|mysqld)$/) });
     let inRedis = 0;
-    await pollUntil(async () => (inRedis = await queue.count()) >= messages && (await fleet.mainDepth()) === 0, `${messages} jobs in Redis and SQS drained`, 10 * 60_000, 20);
+    await until(async () => (inRedis = await queue.count()) >= messages && (await fleet.mainDepth()) === 0, { what: `${messages} jobs in Redis and SQS drained`, timeoutMs: 10 * 60_000, intervalMs: 20 });
     const seconds = (performance.now() - t0) / 1000;
     const cpuBusy = cpu();
     const used = cores() as BridgeScaleRow['cores'];

@@ -8,8 +8,9 @@ import { parseArgs } from 'node:util';
 import { QueueSet, enqueueBulk } from '@fable-jobs/queue';
 import { createRedis } from '@fable-jobs/runtime';
 import { Fleet } from '@fable-jobs/drills';
-import { fmt, table } from '../lib/common.ts';
-import { childPids, coresSampler, cpuSampler, median, pidsByName, pollUntil, startChild } from './lib/common.ts';
+import { until } from '@fable-jobs/testing';
+import { fmt, median, table } from '../lib/common.ts';
+import { childPids, coresSampler, cpuSampler, pidsByName, startChild } from './lib/common.ts';
 
 const Q = 'integrations.tenant-webhook';
 
@@ -75,15 +76,13 @@ async function runOnce(processes: number, concurrency: number, jobs: number, ten
     const cores = coresSampler({ workers: pids, redis: childPids(/redis-server/), servers: childPids(/scale\/lib\/servers\.ts/), mysql: pidsByName(/^(mariadbd|mysqld)$/) });
     const t0 = performance.now();
     await queue.resume();
-    await pollUntil(
+    await until(
       async () => {
         const c = await queue.getJobCounts('completed', 'failed');
         if ((c['failed'] ?? 0) > 0) throw new Error(`${c['failed']} deliveries failed`);
         return (c['completed'] ?? 0) >= jobs;
       },
-      `${jobs} deliveries`,
-      15 * 60_000,
-      20,
+      { what: `${jobs} deliveries`, timeoutMs: 15 * 60_000, intervalMs: 20 },
     );
     const seconds = (performance.now() - t0) / 1000;
     const cpuBusy = cpu();

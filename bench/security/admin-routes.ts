@@ -2,5 +2,4 @@
 import { adminRoutes } from '@fable-jobs/security-suite';
 import { printAndExit } from './print.ts';
 
-export { adminRoutes };
 if (import.meta.main) await printAndExit(adminRoutes);

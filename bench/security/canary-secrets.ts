@@ -2,5 +2,4 @@
 import { canarySecrets } from '@fable-jobs/security-suite';
 import { printAndExit } from './print.ts';
 
-export { canarySecrets };
 if (import.meta.main) await printAndExit(canarySecrets);

@@ -2,5 +2,4 @@
 import { jwtForgeries } from '@fable-jobs/security-suite';
 import { printAndExit } from './print.ts';
 
-export { jwtForgeries };
 if (import.meta.main) await printAndExit(jwtForgeries);

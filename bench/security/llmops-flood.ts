@@ -2,5 +2,4 @@
 import { llmopsFlood } from '@fable-jobs/security-suite';
 import { printAndExit } from './print.ts';
 
-export { llmopsFlood };
 if (import.meta.main) await printAndExit(llmopsFlood);

@@ -2,5 +2,4 @@
 import { oversize } from '@fable-jobs/security-suite';
 import { printAndExit } from './print.ts';
 
-export { oversize };
 if (import.meta.main) await printAndExit(oversize);

@@ -2,5 +2,4 @@
 import { sqlInjection } from '@fable-jobs/security-suite';
 import { printAndExit } from './print.ts';
 
-export { sqlInjection };
 if (import.meta.main) await printAndExit(sqlInjection);

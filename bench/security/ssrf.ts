@@ -2,5 +2,4 @@
 import { ssrf } from '@fable-jobs/security-suite';
 import { printAndExit } from './print.ts';
 
-export { ssrf };
 if (import.meta.main) await printAndExit(ssrf);

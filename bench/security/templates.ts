@@ -2,5 +2,4 @@
 import { templates } from '@fable-jobs/security-suite';
 import { printAndExit } from './print.ts';
 
-export { templates };
 if (import.meta.main) await printAndExit(templates);

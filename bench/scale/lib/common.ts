@@ -38,15 +38,6 @@ export function cpuSampler(): () => number {
   };
 }
 
-/** Poll `cond` every `ms` until it is true (or throw after `timeoutMs`). */
-export async function pollUntil(cond: () => Promise<boolean>, what: string, timeoutMs: number, ms = 50): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, ms));
-  }
-}
-
 /** CPU time (user + system, ms) used so far by these processes, from /proc/<pid>/stat (clock ticks of 10 ms). */
 export function processCpuMs(pids: number[]): number {
   let ticks = 0;
@@ -97,11 +88,4 @@ export function pidsByName(pattern: RegExp): number[] {
       return false;
     }
   }).map(Number);
-}
-
-/** The median of some numbers (the middle run of an odd count). */
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
 }
