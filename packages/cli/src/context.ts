@@ -26,6 +26,8 @@ import {
 export class Context {
   readonly config: Config;
   readonly secrets: string[];
+  /** Settings the environment set explicitly (the rest are defaults). */
+  readonly given: ReadonlySet<string>;
   readonly scrubber: Scrubber;
   readonly log: Logger;
   readonly metrics: Metrics;
@@ -40,12 +42,13 @@ export class Context {
   #queues?: QueueSet;
   #redisFacts?: Promise<RedisFacts>;
 
-  constructor(processName: string, config: Config, secrets: string[]) {
+  constructor(processName: string, config: Config, secrets: string[], given: ReadonlySet<string> = new Set()) {
     // Refused here, before any connection, so the CLI prints it like any other configuration problem.
     const clusterProblems = redisClusterProblems(config.redis);
     if (clusterProblems.length > 0) throw new ConfigError(clusterProblems);
     this.config = config;
     this.secrets = secrets;
+    this.given = given;
     this.scrubber = new Scrubber(secrets);
     this.log = createLogger({ level: config.app.logLevel, pretty: config.app.logPretty, scrubber: this.scrubber, name: processName, base: { env: config.app.env } });
     this.metrics = new Metrics({ labels: { process: processName } });
@@ -56,8 +59,8 @@ export class Context {
   }
 
   static fromEnv(processName: string, env: Record<string, string | undefined>): Context {
-    const { config, secrets } = loadConfig(env);
-    return new Context(processName, config, secrets);
+    const { config, secrets, given } = loadConfig(env);
+    return new Context(processName, config, secrets, given);
   }
 
   get mysql(): Knex {

@@ -95,4 +95,11 @@ describe('README configuration table', () => {
     const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
     expect(readme).toBe(withConfigTable(readme));
   });
+  it('reports which settings the environment set, by their first name, aliases included', () => {
+    const { given } = loadConfig({ BRIDGE_WAIT_SECONDS: '5', QUEUE_PREFIX: 'p1', SHUTDOWN_TIMEOUT_MS: '' });
+    expect(given.has('BRIDGE_WAIT_SECONDS')).toBe(true);
+    expect(given.has('BULLMQ_PREFIX')).toBe(true);
+    expect(given.has('SHUTDOWN_TIMEOUT_MS')).toBe(false);
+    expect(given.has('REDIS_URL')).toBe(false);
+  });
 });

@@ -29,7 +29,7 @@ export async function startAll(ctx: Context): Promise<void> {
     server.createBucket(config.s3.assetBucket);
     // Long polls cost nothing on a local emulator, and Ctrl-C waits for the outstanding one: keep
     // them short unless BRIDGE_WAIT_SECONDS says otherwise.
-    if (process.env['BRIDGE_WAIT_SECONDS'] === undefined) config.bridge.waitTimeSeconds = Math.min(config.bridge.waitTimeSeconds, 2);
+    if (!ctx.given.has('BRIDGE_WAIT_SECONDS')) config.bridge.waitTimeSeconds = Math.min(config.bridge.waitTimeSeconds, 2);
     log.info({ endpoint: emulator, longPollSeconds: config.bridge.waitTimeSeconds }, 'embedded SQS + S3 emulator (fauxqs) started');
   }
   let generated: string | undefined;

@@ -127,12 +127,15 @@ export interface ParsedEnv<S extends SpecTree> {
   config: Infer<S>;
   /** Values of every setting marked secret, to scrub from logs and error messages. */
   secrets: string[];
+  /** First names of the settings the environment set (the rest took their defaults). */
+  given: Set<string>;
 }
 
 /** Read every setting of the tree from `env`; throws one ConfigError listing all problems. */
 export function parseEnv<S extends SpecTree>(spec: S, env: Record<string, string | undefined>): ParsedEnv<S> {
   const problems: string[] = [];
   const secrets: string[] = [];
+  const given = new Set<string>();
   const walk = (tree: SpecTree): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
     for (const [key, node] of Object.entries(tree)) {
@@ -147,6 +150,7 @@ export function parseEnv<S extends SpecTree>(spec: S, env: Record<string, string
         try {
           const value = s.parse(first === undefined ? undefined : env[first]);
           out[key] = value;
+          if (first !== undefined) given.add(s.names[0] ?? first);
           if (s.secret) collectStrings(s.secretValues ? s.secretValues(value) : value, secrets);
         } catch (err) {
           const label = first ?? s.names.join(' (or ') + (s.names.length > 1 ? ')' : '');
@@ -158,7 +162,7 @@ export function parseEnv<S extends SpecTree>(spec: S, env: Record<string, string
   };
   const config = walk(spec) as Infer<S>;
   if (problems.length > 0) throw new ConfigError(problems);
-  return { config, secrets };
+  return { config, secrets, given };
 }
 
 function collectStrings(value: unknown, into: string[]): void {

@@ -10,6 +10,8 @@ export type { AnthropicAccount } from './sections/llm.ts';
 export interface LoadedConfig {
   config: Config;
   secrets: string[];
+  /** Settings the environment set (first names), for the rare default that depends on context. */
+  given: Set<string>;
 }
 
 /** Parse a configuration from an environment record (pure: tests pass their own). */
