@@ -1,14 +1,12 @@
 // Tenant webhook deliveries/s to a local receiver: our pool (BullMQ job → main API lookups →
 // template → SSRF-guarded signed POST → logs) vs a bare undici POST loop, same concurrency.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { Agent } from 'undici';
 import { JobRunsRepo } from '@fable-jobs/db';
 import { createIntegrations } from '@fable-jobs/integrations';
 import { PoolRunner, QueueSet, StatusRecorder, enqueueBulk } from '@fable-jobs/queue';
 import { createHarness } from '@fable-jobs/testing';
-import { fmt } from '../lib/common.ts';
+import { fmt, startChild } from '../lib/common.ts';
 
 export interface IntegrationsBenchOptions {
   deliveries?: number;
@@ -24,28 +22,11 @@ interface Receiver {
   stop(): Promise<void>;
 }
 
-function child(env: Record<string, string>, pattern: RegExp): Promise<{ port: number; stop(): Promise<void> }> {
-  const proc: ChildProcess = spawn(process.execPath, [fileURLToPath(new URL('./receiver.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  return new Promise((resolve, reject) => {
-    proc.stdout?.on('data', (b: Buffer) => {
-      const m = pattern.exec(String(b));
-      if (m) {
-        resolve({
-          port: Number(m[1]),
-          async stop() {
-            proc.kill('SIGTERM');
-            await new Promise((r) => proc.once('exit', r));
-          },
-        });
-      }
-    });
-    proc.once('exit', (c) => reject(new Error(`benchmark server exited ${c}`)));
-  });
-}
+const RECEIVER = new URL('./receiver.ts', import.meta.url);
 
 async function startReceiver(delayMs: number, tenants: number): Promise<Receiver> {
-  const receiver = await child({ ROLE: 'receiver', RECEIVER_DELAY_MS: String(delayMs) }, /RECEIVER (\d+)/);
-  const api = await child({ ROLE: 'mainapi', RECEIVER_PORT: String(receiver.port), TENANTS: String(tenants) }, /MAINAPI (\d+)/);
+  const receiver = await startChild(RECEIVER, { ROLE: 'receiver', RECEIVER_DELAY_MS: String(delayMs) }, /RECEIVER (\d+)/);
+  const api = await startChild(RECEIVER, { ROLE: 'mainapi', RECEIVER_PORT: String(receiver.port), TENANTS: String(tenants) }, /MAINAPI (\d+)/);
   return {
     port: receiver.port,
     mainApiPort: api.port,

@@ -1,3 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 // Shared by the benchmarks: the emulator (from @fable-jobs/drills) and table formatting.
 export { createQueuePair, preload, queueDepth, startEmulator, type Emulator } from '@fable-jobs/drills';
 
@@ -20,4 +22,25 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
+}
+
+/** Run a TypeScript file as a child process and resolve once it prints a line matching `pattern` (group 1 = port). */
+export function startChild(file: URL, env: Record<string, string>, pattern: RegExp): Promise<{ port: number; stop(): Promise<void> }> {
+  const proc: ChildProcess = spawn(process.execPath, [fileURLToPath(file)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  return new Promise((resolve, reject) => {
+    proc.stdout?.on('data', (b: Buffer) => {
+      const m = pattern.exec(String(b));
+      if (m) {
+        resolve({
+          port: Number(m[1]),
+          async stop() {
+            if (proc.exitCode !== null) return;
+            proc.kill('SIGTERM');
+            await new Promise((r) => proc.once('exit', r));
+          },
+        });
+      }
+    });
+    proc.once('exit', (c) => reject(new Error(`${file.pathname} exited ${c}`)));
+  });
 }

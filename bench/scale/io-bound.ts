@@ -9,8 +9,11 @@ import { QueueSet, enqueueBulk } from '@fable-jobs/queue';
 import { createRedis } from '@fable-jobs/runtime';
 import { Fleet } from '@fable-jobs/drills';
 import { until } from '@fable-jobs/testing';
-import { fmt, median, table } from '../lib/common.ts';
-import { childPids, coresSampler, cpuSampler, pidsByName, startChild } from './lib/common.ts';
+import { fmt, median, startChild, table } from '../lib/common.ts';
+import { childPids, coresSampler, cpuSampler, pidsByName } from './lib/common.ts';
+
+/** The tenant endpoint and main API fake, shared with the integrations benchmark. */
+const RECEIVER = new URL('../integrations/receiver.ts', import.meta.url);
 
 const Q = 'integrations.tenant-webhook';
 
@@ -73,7 +76,7 @@ async function runOnce(processes: number, concurrency: number, jobs: number, ten
       );
     }
     const cpu = cpuSampler();
-    const cores = coresSampler({ workers: pids, redis: childPids(/redis-server/), servers: childPids(/scale\/lib\/servers\.ts/), mysql: pidsByName(/^(mariadbd|mysqld)$/) });
+    const cores = coresSampler({ workers: pids, redis: childPids(/redis-server/), servers: childPids(/integrations\/receiver\.ts/), mysql: pidsByName(/^(mariadbd|mysqld)$/) });
     const t0 = performance.now();
     await queue.resume();
     await until(
@@ -101,8 +104,8 @@ export async function ioBound(opts: IoBoundOptions = {}): Promise<IoBoundRow[]> 
   const jobs = opts.jobs ?? 4000;
   const tenants = opts.tenants ?? 400;
   const delayMs = opts.delayMs ?? 50;
-  const receiver = await startChild(new URL('./lib/servers.ts', import.meta.url), { ROLE: 'receiver', RECEIVER_DELAY_MS: String(delayMs) }, /RECEIVER (\d+)/);
-  const api = await startChild(new URL('./lib/servers.ts', import.meta.url), { ROLE: 'mainapi', RECEIVER_PORT: String(receiver.port), TENANTS: String(tenants) }, /MAINAPI (\d+)/);
+  const receiver = await startChild(RECEIVER, { ROLE: 'receiver', RECEIVER_DELAY_MS: String(delayMs) }, /RECEIVER (\d+)/);
+  const api = await startChild(RECEIVER, { ROLE: 'mainapi', RECEIVER_PORT: String(receiver.port), TENANTS: String(tenants) }, /MAINAPI (\d+)/);
   const rows: IoBoundRow[] = [];
   try {
     for (let round = 1; round <= (opts.rounds ?? 1); round++) {

@@ -1,27 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
-/** Run a TypeScript file as a child process and resolve once it prints a line matching `pattern` (group 1 = port). */
-export function startChild(file: URL, env: Record<string, string>, pattern: RegExp): Promise<{ port: number; stop(): Promise<void> }> {
-  const proc: ChildProcess = spawn(process.execPath, [fileURLToPath(file)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  return new Promise((resolve, reject) => {
-    proc.stdout?.on('data', (b: Buffer) => {
-      const m = pattern.exec(String(b));
-      if (m) {
-        resolve({
-          port: Number(m[1]),
-          async stop() {
-            if (proc.exitCode !== null) return;
-            proc.kill('SIGTERM');
-            await new Promise((r) => proc.once('exit', r));
-          },
-        });
-      }
-    });
-    proc.once('exit', (c) => reject(new Error(`${file.pathname} exited ${c}`)));
-  });
-}
 
 /** Busy share of all CPUs between two readings of /proc/stat (what the machine had left). */
 export function cpuSampler(): () => number {
