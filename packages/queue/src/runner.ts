@@ -114,9 +114,20 @@ export class PoolRunner {
     this.#deps.log.info({ jobs: this.jobNames.length, pools: [...new Set([...this.#entries.values()].map((e) => e.pool))] }, 'workers started');
   }
 
-  /** Shutdown phase 1: stop fetching new jobs; running ones continue. */
+  /**
+   * Shutdown phase 1: stop fetching new jobs; running ones continue.
+   *
+   * `pause(true)` only stops the fetch loop from starting new fetches: a free slot's BZPOPMIN
+   * already blocked on the queue's marker stays in flight, and the marker of a job enqueued
+   * afterwards wakes it and moves that job to active (BullMQ checks `paused` before the wait, not
+   * after it). Disconnecting the worker's dedicated blocking connection — what `close()` does
+   * first — ends that wait, so once this resolves no job enqueued later is started here.
+   */
   async stopIntake(): Promise<void> {
-    await Promise.all(this.workers().map((w) => w.pause(true)));
+    await Promise.all(this.workers().map(async (w) => {
+      await w.pause(true);
+      await w.backend.disconnectBlocking(true);
+    }));
   }
 
   /** Shutdown phase 2: wait for running jobs; when `deadline` fires, abort them and close. */

@@ -157,6 +157,32 @@ describe('worker runner', () => {
     expect(await queue.getWaitingCount() + (await queue.getPrioritizedCount()) + (await queue.getDelayedCount())).toBeGreaterThan(300);
   });
 
+  it('stopIntake: a job enqueued after intake stopped is not started, even by a fetch blocked in BZPOPMIN', async () => {
+    // Concurrency 2: while A runs, the free slot sits in a blocking BZPOPMIN on the queue's marker.
+    // Pausing alone leaves that call in flight, and the marker of a job enqueued afterwards wakes it.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const started: string[] = [];
+    const base = systemProcessors({ effects: new EffectsRepo(h.mysql) });
+    await start({ 'system.noop': { concurrency: 2 } }, {
+      ...base,
+      'system.noop': async (_data, ctx) => {
+        started.push(ctx.jobId);
+        if (ctx.jobId === 'intake-a') await released;
+        return {};
+      },
+    });
+    const a = await enqueue(queues, { name: 'system.noop', data: {}, jobId: 'intake-a' });
+    await until(() => started.length === 1, { what: 'A running' });
+    await runner.stopIntake();
+    const b = await enqueue(queues, { name: 'system.noop', data: {}, jobId: 'intake-b' });
+    release();
+    await runner.drain(new AbortController().signal); // waits for every job this runner started
+    expect(await a.getState()).toBe('completed');
+    expect(await b.getState()).toBe('waiting');
+    expect(started).toEqual(['intake-a']);
+  });
+
   it('fence: a run whose lock another worker took refuses to cause its effect', async () => {
     let stolen!: () => void;
     const lockStolen = new Promise<void>((r) => (stolen = r));
