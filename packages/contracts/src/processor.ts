@@ -23,6 +23,13 @@ export interface JobContext {
   readonly starts: number;
   readonly maxAttempts: number;
   readonly meta: JobMeta;
+  /**
+   * The same on every run of this job — retries, and the re-run another worker starts when this
+   * one's lock lapsed — and different for any other job, even one added later under the same id
+   * (a replay). Give it to receivers that can drop repeats, so an at-least-once re-run does not
+   * cause its effect twice.
+   */
+  readonly idempotencyKey: string;
   /** Aborted on timeout, cancellation and shutdown: stop work and clean up. */
   readonly signal: AbortSignal;
   readonly log: Logger;

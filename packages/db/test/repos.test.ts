@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@fable-jobs/runtime';
-import { JobRunsRepo, LedgerRepo, LegacyJobsRepo, MYSQL_MIGRATIONS, POSTGRES_MIGRATIONS, migrateAll, migrationStatus, mysqlKnex, postgresKnex, ProcessingStatus } from '../src/index.ts';
+import { EffectsRepo, JobRunsRepo, LedgerRepo, LegacyJobsRepo, MYSQL_MIGRATIONS, POSTGRES_MIGRATIONS, migrateAll, migrationStatus, mysqlKnex, postgresKnex, ProcessingStatus } from '../src/index.ts';
 
 const { config } = loadConfig({ DB_DB: 'fable_jobs_test', ANALYTICS_DB_NAME: 'fable_analytics_test' });
 const mysql = mysqlKnex(config.mysql);
@@ -18,6 +18,21 @@ describe('migrations', () => {
     } finally {
       await pg.destroy();
     }
+  });
+});
+
+describe('EffectsRepo', () => {
+  it('counts an effect once per idempotency key and every run as an execution, concurrent repeats included', async () => {
+    const repo = new EffectsRepo(mysql);
+    const key = `eff-${unique()}`;
+    expect(await repo.record(key, `${key}:job-1:100`)).toBe('recorded');
+    // A re-run of the same job instance (its lock lapsed), twice at once: both wait on the key.
+    expect(await Promise.all([repo.record(key, `${key}:job-1:100`), repo.record(key, `${key}:job-1:100`)])).toEqual(['repeat', 'repeat']);
+    // Another job for the same key (e.g. a second message the bridge failed to dedupe) is a second effect.
+    expect(await repo.record(key, `${key}:job-1:200`)).toBe('recorded');
+    expect((await repo.counts(key)).get(key)).toBe(2);
+    expect((await repo.executions(key)).get(key)).toBe(4);
+    expect(await repo.distinct(key)).toBe(1);
   });
 });
 

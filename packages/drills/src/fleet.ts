@@ -1,7 +1,8 @@
 // The fleet as separate processes on this machine, for fault scenarios: the SQS emulator in its
 // own process, a private redis-server, MySQL/PostgreSQL (the test databases), and bridge and
 // worker processes started with the real CLI. Effects are counted at the receiving side: the
-// `system_effects` table written by `system.effect` (one row per effect key, a count per run).
+// `system_effects` table written by `system.effect` (one row per effect key: effects, counted
+// once per job instance like a receiver that drops repeated event ids, and executions, every run).
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { EffectsRepo, mysqlKnex, type Knex } from '@fable-jobs/db';
@@ -21,6 +22,8 @@ export interface Report {
   sent: number;
   distinct: number;
   duplicates: number;
+  /** Runs of a job instance beyond its first that reached the receiver (dropped there as repeats). */
+  reExecutions: number;
   lost: number;
   deadLettered: number;
   recoveryMs?: number | undefined;
@@ -180,15 +183,18 @@ export class Fleet {
   /** Counts at the receiving side for messages 0..sent-1. */
   async report(sent: number, extra: Partial<Report> = {}): Promise<Report> {
     const effects = await this.effects();
+    const executions = await new EffectsRepo(this.mysql).executions(`${this.prefix}-`);
     let distinct = 0;
     let duplicates = 0;
+    let reExecutions = 0;
     for (let i = 0; i < sent; i++) {
       const c = effects.get(this.key(i)) ?? 0;
       if (c > 0) distinct += 1;
       if (c > 1) duplicates += c - 1;
+      reExecutions += (executions.get(this.key(i)) ?? 0) - c;
     }
     const deadLettered = await this.dlqDepth();
-    return { sent, distinct, duplicates, lost: sent - distinct - deadLettered, deadLettered, ...extra };
+    return { sent, distinct, duplicates, reExecutions, lost: sent - distinct - deadLettered, deadLettered, ...extra };
   }
 
   async stop(): Promise<void> {

@@ -53,30 +53,34 @@ export function renderReliability(rows: Array<Row & { file: string; ms: number }
     '',
     'Command: `npm run bench -- faults` (all, writes this file), or one drill: `node bench/faults/<NN-name>.ts` (`FAULT_COUNT` sets the message count).',
     '',
-    '**How effects are counted.** Each message is a `SYSTEM_EFFECT` whose job writes one row per effect key into MySQL `system_effects` at the end of its run (after `ctx.fence()`), counting every execution that reached the table. *distinct* = keys with at least one execution, *duplicate* = executions beyond the first (a receiver without an idempotency key would have seen them twice), *lost* = messages with no effect and not in the dead-letter queue, *dead-lettered* = messages in the SQS dead-letter queue. Recovery time is defined per drill in its notes. The target is lost = 0 and duplicate = 0 (7 with durable ack off may lose).',
+    '**How effects are counted.** Each message is a `SYSTEM_EFFECT` whose job, at the end of its run (after `ctx.fence()`), records its effect in MySQL the way a receiver that drops repeated event ids does: one transaction claims the job\'s idempotency key (`ctx.idempotencyKey`: queue, job id and the instant the job was added, so the same on every run of that job and different for any other job, a second one added under the same id included) and counts the effect only if the key was new; every run that got there is counted as an execution. *distinct* = messages with an effect, *duplicate effects* = effects beyond the first per message (two jobs for one message: the bridge\'s dedupe failed), *re-executions* = runs of a job beyond its first that reached the receiver (at-least-once: a lost lock hands a job that already caused its effect to another worker; the receiver drops the repeat), *lost* = messages with no effect and not in the dead-letter queue, *dead-lettered* = messages in the SQS dead-letter queue. Recovery time is defined per drill in its notes. The target is lost = 0 and duplicate effects = 0 (7 with durable ack off may lose).',
     '',
-    '| # | drill | sent | distinct effects | duplicate effects | lost | dead-lettered | recovery | target | notes |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| # | drill | sent | distinct effects | duplicate effects | re-executions | lost | dead-lettered | recovery | target | notes |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.file.slice(0, 2)} | ${cell(r.scenario.replace(/^\d+ /, ''))} | ${r.sent} | ${r.distinct} | ${r.duplicates} | ${r.lost} | ${r.deadLettered} | ${r.recoveryMs === undefined ? '—' : `${(r.recoveryMs / 1000).toFixed(1)} s`} | ${targetMet(r) ? 'met' : '**missed**'} | ${cell(r.notes)} |`,
+      `| ${r.file.slice(0, 2)} | ${cell(r.scenario.replace(/^\d+ /, ''))} | ${r.sent} | ${r.distinct} | ${r.duplicates} | ${r.reExecutions} | ${r.lost} | ${r.deadLettered} | ${r.recoveryMs === undefined ? '—' : `${(r.recoveryMs / 1000).toFixed(1)} s`} | ${targetMet(r) ? 'met' : '**missed**'} | ${cell(r.notes)} |`,
     );
   }
   const missed = rows.filter((r) => !targetMet(r));
   lines.push('', '## Drills that missed the target', '');
   if (missed.length === 0) lines.push('None.');
-  for (const r of missed) lines.push(`- **${r.scenario}**: ${r.lost} lost, ${r.duplicates} duplicate executions. ${WHY[r.file] ?? ''}`);
+  for (const r of missed) lines.push(`- **${r.scenario}**: ${r.lost} lost, ${r.duplicates} duplicate effects.`);
+  const rerun = rows.filter((r) => r.reExecutions > 0);
+  lines.push('', '## Re-executions', '');
+  if (rerun.length === 0) lines.push('None: no job ran twice.');
+  for (const r of rerun) lines.push(`- **${r.scenario}**: ${r.reExecutions} re-executions, none of them a second effect. ${WHY[r.file] ?? ''}`);
   lines.push('', `Run time of the whole suite: ${Math.round(rows.reduce((a, r) => a + r.ms, 0) / 1000)} s.`, '');
   return lines.join('\n');
 }
 
-/** What the fleet guarantees where a drill can produce duplicates: at-least-once, and why. */
+/** Why a drill re-runs jobs: the fleet is at-least-once, and where the repeat is dropped. */
 const WHY: Record<string, string> = {
   '05-blocked-event-loop':
-    'The fleet is at-least-once. A worker whose event loop is blocked cannot renew its locks: every job it holds is handed to another worker. `ctx.fence()` stops the blocked job itself from causing its effect late, but jobs on the same worker that had already caused their effect and were only waiting to report completion run again elsewhere. Production processors make such re-runs harmless at the receiver (stable webhook event ids, upserts, deterministic S3 keys); CPU-bound work belongs in a child process (ffmpeg) so the event loop stays free.',
+    'A worker whose event loop is blocked cannot renew its locks: every job it holds is handed to another worker. `ctx.fence()` stops the blocked job itself from causing its effect late, but jobs on the same worker that had already caused their effect and were only waiting to report completion run again elsewhere, with the same idempotency key. Production processors pass that key on (webhook event ids derived from the job, upserts, deterministic S3 keys); CPU-bound work belongs in a child process (ffmpeg) so the event loop stays free.',
   '08-redis-sigstop':
-    'While Redis is stopped, running jobs cannot report completion; after 40 s their locks have expired, so they run again. Same at-least-once rule: receivers dedupe by event id.',
+    'While Redis is stopped, running jobs cannot report completion; after 40 s their locks have expired, so they run again, with the same idempotency key.',
 };
 
 export async function runAllDrills(log: (line: string) => void = () => {}): Promise<Array<Row & { file: string; ms: number }>> {
@@ -89,7 +93,7 @@ export async function runAllDrills(log: (line: string) => void = () => {}): Prom
       const ms = Date.now() - t0;
       for (const r of Array.isArray(out) ? out : [out]) rows.push({ ...r, file, ms: Array.isArray(out) ? ms / out.length : ms });
     } catch (err) {
-      rows.push({ scenario: file, sent: 0, distinct: 0, duplicates: 0, lost: 0, deadLettered: 0, notes: `drill failed to run: ${(err as Error).message.split('\n')[0]}`, file, ms: Date.now() - t0 });
+      rows.push({ scenario: file, sent: 0, distinct: 0, duplicates: 0, reExecutions: 0, lost: 0, deadLettered: 0, notes: `drill failed to run: ${(err as Error).message.split('\n')[0]}`, file, ms: Date.now() - t0 });
     }
     log(`  ${JSON.stringify(rows.at(-1))}`);
   }

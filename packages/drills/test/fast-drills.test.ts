@@ -14,17 +14,17 @@ describe('drill message count', () => {
 describe('fault drills (fast ones)', () => {
   it('13: the same idempotency key sent three times makes one effect each', async () => {
     const r = await idempotencyTwice(200);
-    expect(r).toMatchObject({ sent: 200, distinct: 200, duplicates: 0, lost: 0, deadLettered: 0 });
+    expect(r).toMatchObject({ sent: 200, distinct: 200, duplicates: 0, reExecutions: 0, lost: 0, deadLettered: 0 });
   });
 
   it('2: bridges killed with SIGKILL while messages flow lose and duplicate nothing', async () => {
     const r = await bridgeSigkill(400);
-    expect(r).toMatchObject({ distinct: 400, duplicates: 0, lost: 0, deadLettered: 0 });
+    expect(r).toMatchObject({ distinct: 400, duplicates: 0, reExecutions: 0, lost: 0, deadLettered: 0 });
   });
 
   it('3: failed and late SQS deletes lose and duplicate nothing', async () => {
     const r = await sqsDeleteFailures(300);
-    expect(r).toMatchObject({ distinct: 300, duplicates: 0, lost: 0, deadLettered: 0 });
+    expect(r).toMatchObject({ distinct: 300, duplicates: 0, reExecutions: 0, lost: 0, deadLettered: 0 });
   });
 
   it('9: Redis at maxmemory refuses adds; nothing is deleted from SQS or lost', async () => {
@@ -40,7 +40,7 @@ describe('fault drills (fast ones)', () => {
 
   it('12: a rolling SIGTERM deploy of every process loses and duplicates nothing', async () => {
     const r = await rollingSigterm(300);
-    expect(r).toMatchObject({ distinct: 300, duplicates: 0, lost: 0, deadLettered: 0 });
+    expect(r).toMatchObject({ distinct: 300, duplicates: 0, reExecutions: 0, lost: 0, deadLettered: 0 });
     expect(r.notes).toMatch(/exit codes 0,0,0,0/);
   });
 });

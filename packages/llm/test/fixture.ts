@@ -36,9 +36,11 @@ export async function startS3(sqs?: SqsFixture): Promise<S3Fixture> {
 }
 
 export function jobContext(h: Harness, opts: { attempt?: number; maxAttempts?: number; signal?: AbortSignal } = {}): JobContext {
+  const jobId = randomUUID();
   return {
-    jobId: randomUUID(),
+    jobId,
     queue: 'llm.run',
+    idempotencyKey: `llm.run:${jobId}:1`,
     attempt: opts.attempt ?? 1,
     starts: opts.attempt ?? 1,
     maxAttempts: opts.maxAttempts ?? 2,

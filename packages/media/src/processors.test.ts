@@ -25,6 +25,7 @@ function ctx(signal = new AbortController().signal): JobContext & { progressed: 
   return {
     jobId: 'k-1',
     queue: 'media.transcode-video',
+    idempotencyKey: 'media.transcode-video:k-1:1',
     attempt: 1,
     starts: 1,
     maxAttempts: 4,

@@ -288,6 +288,7 @@ export class PoolRunner {
       starts: job.attemptsStarted ?? attempt,
       maxAttempts,
       meta,
+      idempotencyKey: `${entry.name}:${job.id ?? ''}:${job.timestamp}`,
       signal: controller.signal,
       log,
       progress: (value) => job.updateProgress(value),

@@ -31,8 +31,8 @@ export function systemProcessors(deps: { effects: EffectsRepo }): ProcessorMap<'
         }
       }
       await ctx.fence();
-      await deps.effects.record(data.effectKey);
-      return { recorded: data.effectKey };
+      const outcome = await deps.effects.record(data.effectKey, ctx.idempotencyKey);
+      return { recorded: data.effectKey, ...(outcome === 'repeat' ? { repeat: true } : {}) };
     },
   };
 }

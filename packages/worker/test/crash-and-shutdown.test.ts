@@ -46,7 +46,10 @@ describe('worker processes', () => {
     h.defer(() => runner.forceClose());
     const done = await waitForJob(queues.get('system.effect'), 'kill-1', 'completed', { connection: h.producer, timeoutMs: 30_000 });
     expect(done.returnvalue).toEqual({ recorded: effectKey });
-    expect((await new EffectsRepo(h.mysql).counts(effectKey)).get(effectKey)).toBe(1);
+    const effects = new EffectsRepo(h.mysql);
+    expect((await effects.counts(effectKey)).get(effectKey)).toBe(1);
+    // Killed before its effect: the only run that reached the receiver is the second one.
+    expect((await effects.executions(effectKey)).get(effectKey)).toBe(1);
   });
 
   it('SIGTERM: the running job finishes, no new job starts, the process exits 0', async () => {

@@ -28,8 +28,9 @@ export const systemJobs = [
     name: 'system.effect',
     pool: 'system',
     description:
-      'Records one effect per run in MySQL `system_effects` (count per key), after an optional wait: ' +
-      'lets tests and fault scenarios count duplicate and lost effects at the receiving side.',
+      'Records its effect in MySQL `system_effects` after an optional wait, once per job instance ' +
+      '(ctx.idempotencyKey, as a receiver that drops repeated event ids) and every run as an execution: ' +
+      'lets tests and fault scenarios count duplicate effects, re-executions and lost effects at the receiving side.',
     schema: Type.Object(
       {
         effectKey: Type.String({ minLength: 1, maxLength: 191 }),

@@ -4,6 +4,7 @@ import { integrationsMigrations } from './mysql/002-integrations.ts';
 import { llmMigrations } from './mysql/003-llm.ts';
 import { operations } from './mysql/004-operations.ts';
 import { leanIndexes } from './mysql/005-lean-indexes.ts';
+import { effectIdempotency } from './mysql/006-effect-idempotency.ts';
 import { schema } from './postgres/001-schema.ts';
 import { analyticsMigrations } from './postgres/002-analytics.ts';
 import { CodeMigrationSource, type Migration } from './source.ts';
@@ -11,7 +12,7 @@ import { CodeMigrationSource, type Migration } from './source.ts';
 export { CodeMigrationSource, type Migration } from './source.ts';
 
 /** In order. Append; never edit a migration that has shipped. */
-export const MYSQL_MIGRATIONS: Migration[] = [initial, ...integrationsMigrations, ...llmMigrations, operations, leanIndexes];
+export const MYSQL_MIGRATIONS: Migration[] = [initial, ...integrationsMigrations, ...llmMigrations, operations, leanIndexes, effectIdempotency];
 export const POSTGRES_MIGRATIONS: Migration[] = [schema, ...analyticsMigrations];
 
 const TABLE = 'fable_jobs_migrations';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 
 /** Effects counted at the receiving side (system.effect): count > 1 means a duplicate effect. */
@@ -7,17 +8,40 @@ export class EffectsRepo {
     this.#knex = knex;
   }
 
-  async record(key: string): Promise<void> {
-    await this.#knex.raw(
-      'INSERT INTO system_effects (effect_key, count, first_at, last_at) VALUES (?, 1, NOW(3), NOW(3)) ' +
-        'ON DUPLICATE KEY UPDATE count = count + 1, last_at = NOW(3)',
-      [key],
-    );
+  /**
+   * One run's effect under `key`, counted once per `idempotencyKey` (the job instance: see
+   * `JobContext.idempotencyKey`), the way a receiver drops repeats of an event id. Every call
+   * counts as an execution; only the first with a given idempotency key counts as an effect. One
+   * transaction: a concurrent repeat waits on the key's row lock and then sees it taken.
+   */
+  async record(key: string, idempotencyKey: string): Promise<'recorded' | 'repeat'> {
+    return this.#knex.transaction(async (trx) => {
+      // affectedRows: 1 when the key was new, 2 when an existing row was updated (a repeat).
+      const [claim] = (await trx.raw(
+        'INSERT INTO system_effect_keys (key_hash, effect_key, runs, at) VALUES (?, ?, 1, NOW(3)) ' +
+          'ON DUPLICATE KEY UPDATE runs = runs + 1',
+        [createHash('sha256').update(idempotencyKey).digest('hex'), key],
+      )) as [{ affectedRows: number }];
+      const first = claim.affectedRows === 1;
+      await trx.raw(
+        'INSERT INTO system_effects (effect_key, count, executions, first_at, last_at) VALUES (?, ?, 1, NOW(3), NOW(3)) ' +
+          'ON DUPLICATE KEY UPDATE count = count + VALUES(count), executions = executions + 1, last_at = NOW(3)',
+        [key, first ? 1 : 0],
+      );
+      return first ? 'recorded' : 'repeat';
+    });
   }
 
+  /** Effects per key (a job instance counts once). */
   async counts(prefix: string): Promise<Map<string, number>> {
-    const rows: Array<{ effect_key: string; count: number }> = await this.#withPrefix(prefix);
+    const rows: Array<{ effect_key: string; count: number }> = await this.#withPrefix(prefix).select('effect_key', 'count');
     return new Map(rows.map((r) => [r.effect_key, r.count]));
+  }
+
+  /** Runs that reached the table per key, repeats included (a re-run after a lost lock is one more). */
+  async executions(prefix: string): Promise<Map<string, number>> {
+    const rows: Array<{ effect_key: string; executions: number }> = await this.#withPrefix(prefix).select('effect_key', 'executions');
+    return new Map(rows.map((r) => [r.effect_key, r.executions]));
   }
 
   /** How many keys with this prefix had at least one effect (cheap enough to poll). */
