@@ -17,7 +17,8 @@ import {
   workerSigkill,
 } from './index.ts';
 
-type Row = Report & { scenario: string };
+/** `error`: the drill did not run to the end, so it proves nothing (and misses its target). */
+type Row = Report & { scenario: string; error?: string };
 
 /** Every drill, in order, one at a time (each runs its own fleet). */
 export const DRILLS: Array<[string, () => Promise<Row | Row[]>]> = [
@@ -40,7 +41,7 @@ export const DRILLS: Array<[string, () => Promise<Row | Row[]>]> = [
 /** Target: nothing lost, no duplicate effect (loss is allowed only for 7 with durable ack off). */
 export function targetMet(r: Row): boolean {
   const lossAllowed = /durable ack off/.test(r.scenario);
-  return (lossAllowed || r.lost === 0) && r.duplicates === 0;
+  return r.error === undefined && (lossAllowed || r.lost === 0) && r.duplicates === 0;
 }
 
 const cell = (v: unknown) => String(v ?? '').replace(/\|/g, '\\|');
@@ -60,13 +61,13 @@ export function renderReliability(rows: Array<Row & { file: string; ms: number }
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.file.slice(0, 2)} | ${cell(r.scenario.replace(/^\d+ /, ''))} | ${r.sent} | ${r.distinct} | ${r.duplicates} | ${r.reExecutions} | ${r.lost} | ${r.deadLettered} | ${r.recoveryMs === undefined ? '—' : `${(r.recoveryMs / 1000).toFixed(1)} s`} | ${targetMet(r) ? 'met' : '**missed**'} | ${cell(r.notes)} |`,
+      `| ${r.file.slice(0, 2)} | ${cell(r.scenario.replace(/^\d+ /, ''))} | ${r.sent} | ${r.distinct} | ${r.duplicates} | ${r.reExecutions} | ${r.lost} | ${r.deadLettered} | ${r.recoveryMs === undefined ? '—' : `${(r.recoveryMs / 1000).toFixed(1)} s`} | ${r.error !== undefined ? '**did not run**' : targetMet(r) ? 'met' : '**missed**'} | ${cell(r.notes)} |`,
     );
   }
   const missed = rows.filter((r) => !targetMet(r));
   lines.push('', '## Drills that missed the target', '');
   if (missed.length === 0) lines.push('None.');
-  for (const r of missed) lines.push(`- **${r.scenario}**: ${r.lost} lost, ${r.duplicates} duplicate effects.`);
+  for (const r of missed) lines.push(r.error !== undefined ? `- **${r.scenario}**: did not run: ${r.error}` : `- **${r.scenario}**: ${r.lost} lost, ${r.duplicates} duplicate effects.`);
   const rerun = rows.filter((r) => r.reExecutions > 0);
   lines.push('', '## Re-executions', '');
   if (rerun.length === 0) lines.push('None: no job ran twice.');
@@ -93,7 +94,7 @@ export async function runAllDrills(log: (line: string) => void = () => {}): Prom
       const ms = Date.now() - t0;
       for (const r of Array.isArray(out) ? out : [out]) rows.push({ ...r, file, ms: Array.isArray(out) ? ms / out.length : ms });
     } catch (err) {
-      rows.push({ scenario: file, sent: 0, distinct: 0, duplicates: 0, reExecutions: 0, lost: 0, deadLettered: 0, notes: `drill failed to run: ${(err as Error).message.split('\n')[0]}`, file, ms: Date.now() - t0 });
+      rows.push({ scenario: file, sent: 0, distinct: 0, duplicates: 0, reExecutions: 0, lost: 0, deadLettered: 0, error: (err as Error).message.split('\n')[0] ?? 'unknown error', notes: 'drill failed to run', file, ms: Date.now() - t0 });
     }
     log(`  ${JSON.stringify(rows.at(-1))}`);
   }
