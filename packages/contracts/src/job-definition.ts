@@ -30,6 +30,14 @@ export interface JobDefinition<N extends string = string, P extends Pool = Pool,
   readonly concurrency: number | 'per-core';
   /** Queue-wide rate limit (across all workers). */
   readonly limiter?: { readonly max: number; readonly durationMs: number } | undefined;
+  /**
+   * The processor can report a provider's rate limit (`RateLimitedError`, e.g. an HTTP 429),
+   * which pauses the whole queue for Retry-After. BullMQ honours that pause only on workers with
+   * a limiter, so such a queue without one gets a limiter far above any real rate — at the price
+   * of a Redis INCR per job, which is why it is not the default everywhere. Elsewhere a
+   * `RateLimitedError` delays only the job that raised it.
+   */
+  readonly providerRateLimits?: boolean | undefined;
   /** Lock held while a job runs; renewed at half-life by the worker, lost when the process dies. */
   readonly lockDurationMs: number;
   /** Abort the run (AbortSignal) after this long; the attempt fails and is retried. */
@@ -95,6 +103,8 @@ export const POOL_DEFAULTS: Record<Pool, Defaults> = {
     lockDurationMs: MINUTE,
     timeoutMs: 2 * MINUTE,
     retention: { completed: { ageSeconds: 3 * DAY / SECOND, count: 10_000 }, failed: { ageSeconds: 14 * DAY / SECOND, count: 10_000 } },
+    // Third-party APIs answer 429: the provider's Retry-After pauses the queue.
+    providerRateLimits: true,
   },
   llm: {
     attempts: 2,
@@ -103,6 +113,8 @@ export const POOL_DEFAULTS: Record<Pool, Defaults> = {
     lockDurationMs: MINUTE,
     timeoutMs: 5 * MINUTE,
     retention: { completed: { ageSeconds: DAY / SECOND, count: 5_000 }, failed: { ageSeconds: 7 * DAY / SECOND, count: 5_000 } },
+    // Model providers answer 429/529, and the pool's token buckets pause the queue the same way.
+    providerRateLimits: true,
   },
 };
 

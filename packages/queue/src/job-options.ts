@@ -44,11 +44,18 @@ export function jobOptions(job: ResolvedJob): JobsOptions {
 }
 
 /**
- * A limiter far above any real rate, for jobs without one: BullMQ only honours a manual
- * `queue.rateLimit()` (a provider's 429) on workers that have a limiter at all.
+ * A limiter far above any real rate, for jobs that declare `providerRateLimits` but no limiter:
+ * BullMQ only honours a manual `queue.rateLimit()` (a provider's 429) on workers that have a
+ * limiter at all. Every job then costs Redis an INCR of the limiter key, so others go without.
  */
 export const UNLIMITED = { max: 1_000_000, duration: 1000 };
 
+/** The limiter this job's workers run with, if any (see `UNLIMITED`). */
+export function limiterOf(job: ResolvedJob): { max: number; duration: number } | undefined {
+  return job.limiter ?? (job.def.providerRateLimits ? UNLIMITED : undefined);
+}
+
 export function workerOptions(job: ResolvedJob): Pick<WorkerOptions, 'concurrency' | 'limiter' | 'lockDuration'> {
-  return { concurrency: job.concurrency, lockDuration: job.lockDuration, limiter: job.limiter ?? UNLIMITED };
+  const limiter = limiterOf(job);
+  return { concurrency: job.concurrency, lockDuration: job.lockDuration, ...(limiter ? { limiter } : {}) };
 }

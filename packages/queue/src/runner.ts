@@ -19,7 +19,7 @@ import { ReferenceClock, TRACER_NAME, lazyChild, sleep, type Logger, type Metric
 import { codeFromReason, JobTimeoutError, toRetryable, toUnrecoverable } from './errors.ts';
 import { fairnessKey } from './enqueue.ts';
 import { deferralDelayMs } from './fairness.ts';
-import { workerOptions } from './job-options.ts';
+import { limiterOf, workerOptions } from './job-options.ts';
 import type { QueueSet } from './queues.ts';
 import type { StatusRecorder } from './status-recorder.ts';
 
@@ -330,9 +330,15 @@ export class PoolRunner {
       if (kind === 'rate-limited') {
         await settleFairness(false);
         const ms = (err as { retryAfterMs?: number }).retryAfterMs ?? 1000;
-        log.warn({ retryAfterMs: ms }, 'rate limited by the provider: pausing the queue');
-        await queues.get(entry.name).rateLimit(ms);
-        throw Worker.RateLimitError();
+        if (limiterOf(resolved)) {
+          log.warn({ retryAfterMs: ms }, 'rate limited by the provider: pausing the queue');
+          await queues.get(entry.name).rateLimit(ms);
+          throw Worker.RateLimitError();
+        }
+        // Without a limiter BullMQ would ignore a queue pause: hold back this job alone (not an attempt).
+        log.warn({ retryAfterMs: ms }, 'rate limited: retrying this job after Retry-After (the queue has no limiter, so it is not paused)');
+        await job.moveToDelayed(Date.now() + ms, token);
+        throw new DelayedError();
       }
       const final = kind === 'permanent' || attempt >= maxAttempts;
       await settleFairness(final);

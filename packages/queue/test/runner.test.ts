@@ -1,3 +1,4 @@
+import { RateLimitedError } from '@fable-jobs/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EffectsRepo, JobRunsRepo, LegacyJobsRepo, ProcessingStatus } from '@fable-jobs/db';
 import { PoolRunner, QueueSet, StatusRecorder, enqueue, InvalidJobDataError, systemProcessors } from '../src/index.ts';
@@ -83,23 +84,57 @@ describe('worker runner', () => {
     expect(failed.failedReason).toMatch(/^JOB_INVALID_DATA: system.noop: \/sleepMs: must be integer/);
   });
 
-  it('a rate-limited job pauses its queue without using an attempt', async () => {
-    const calls: number[] = [];
+  it('a rate-limited job on a queue with a limiter pauses the queue without using an attempt', async () => {
+    const calls: string[] = [];
+    const at: number[] = [];
     const base = systemProcessors({ effects: new EffectsRepo(h.mysql) });
-    await start({}, {
+    let limited!: () => void;
+    const wasLimited = new Promise<void>((r) => (limited = r));
+    await start({ 'system.noop': { concurrency: 1, limiter: { max: 1000, durationMs: 1000 } } }, {
       ...base,
       'system.noop': async (data, ctx) => {
-        calls.push(Date.now());
-        if (calls.length === 1) return base['system.noop']({ ...data, fail: 'rate-limited' }, ctx);
+        calls.push(ctx.jobId);
+        at.push(Date.now());
+        if (calls.length === 1) {
+          limited();
+          return base['system.noop']({ ...data, fail: 'rate-limited' }, ctx);
+        }
         return { calls: calls.length };
       },
     });
     const job = await enqueue(queues, { name: 'system.noop', data: {}, jobId: 'rl-1' });
+    await wasLimited;
+    const other = await enqueue(queues, { name: 'system.noop', data: {}, jobId: 'rl-2' });
     const done = await waitForJob(queues.get('system.noop'), job.id ?? '', 'completed', { connection: h.producer });
-    expect(done.returnvalue).toEqual({ calls: 2 });
+    await waitForJob(queues.get('system.noop'), other.id ?? '', 'completed', { connection: h.producer });
     expect(done.attemptsMade).toBe(1);
-    // The queue paused for the provider's Retry-After (300 ms) before trying again.
-    expect((calls[1] ?? 0) - (calls[0] ?? 0)).toBeGreaterThanOrEqual(250);
+    // The whole queue paused for the provider's Retry-After (300 ms): whichever ran next, the
+    // other job or the retry, started after it.
+    expect([...calls].sort()).toEqual(['rl-1', 'rl-1', 'rl-2']);
+    expect((at[1] ?? 0) - (at[0] ?? 0)).toBeGreaterThanOrEqual(250);
+  });
+
+  it('a rate-limited job on a queue without a limiter waits alone: the queue keeps running, no attempt used', async () => {
+    const calls: string[] = [];
+    const base = systemProcessors({ effects: new EffectsRepo(h.mysql) });
+    await start({ 'system.noop': { concurrency: 1 } }, {
+      ...base,
+      'system.noop': async (_data, ctx) => {
+        calls.push(ctx.jobId);
+        if (ctx.jobId === 'rl-alone') throw new RateLimitedError(60_000, 'provider says wait a minute');
+        return { ok: true };
+      },
+    });
+    const limited = await enqueue(queues, { name: 'system.noop', data: {}, jobId: 'rl-alone' });
+    await until(() => calls.length === 1, { what: 'first run' });
+    // A paused queue would hold this one for the whole minute.
+    const other = await enqueue(queues, { name: 'system.noop', data: {}, jobId: 'rl-other' });
+    await waitForJob(queues.get('system.noop'), other.id ?? '', 'completed', { connection: h.producer });
+    expect(await limited.getState()).toBe('delayed');
+    const again = await queues.get('system.noop').getJob('rl-alone');
+    expect(again?.attemptsMade).toBe(0);
+    expect((again?.delay ?? 0) + (again?.timestamp ?? 0)).toBeGreaterThan(Date.now() + 50_000);
+    expect(calls).toEqual(['rl-alone', 'rl-other']);
   });
 
   it('a run past its timeout is aborted and fails with JOB_TIMEOUT', async () => {
