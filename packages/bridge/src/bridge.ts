@@ -1,5 +1,5 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
-import { ChangeMessageVisibilityBatchCommand, SendMessageBatchCommand, type Message, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, SendMessageBatchCommand, type Message, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
 import {
   flattenAttributes,
@@ -124,7 +124,19 @@ export class Bridge {
         // Only what the bridge uses (duplicate checks; the send time goes into a dead letter's record).
         messageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
         strictReturn: true,
-        handleMessageBatch: (messages) => this.#track(this.#handleBatch(messages)),
+        // The bridge deletes what it handled itself, off the poll loop: the poller receives its
+        // next batch while the delete of the last one is on the wire (sqs-consumer would wait
+        // for it). Nothing is deleted before its jobs are accepted, so a crash in between only
+        // means a redelivery, which the job ids and the ledger turn into nothing.
+        // (The delete is tracked before the batch is: drain never sees a gap between the two.)
+        handleMessageBatch: (messages) =>
+          this.#track(
+            (async () => {
+              const done = await this.#handleBatch(messages);
+              void this.#track(this.#delete(done));
+              return [] as Message[];
+            })(),
+          ),
         preReceiveMessageCallback: () => this.#beforeReceive(),
         postReceiveMessageCallback: async () => {
           this.#lastReceiveAt = Date.now();
@@ -137,7 +149,6 @@ export class Bridge {
         this.#d.log.warn({ err: err.message, poller: i }, 'SQS error');
       });
       consumer.on('processing_error', (err) => this.#d.log.error({ err: err.message, poller: i }, 'batch handler error'));
-      consumer.on('message_processed', () => this.#d.metrics.bridgeDeleted.inc());
       consumer.start();
       this.#consumers.push(consumer);
     }
@@ -246,6 +257,27 @@ export class Bridge {
       return true;
     } catch {
       return false;
+    }
+  }
+
+  /**
+   * Delete handled messages (up to 10 per call, as received). An entry SQS refuses, or a call that
+   * fails, leaves its message to come back after the visibility timeout: redelivered, it adds no
+   * job (same job id, ledger), and is deleted then.
+   */
+  async #delete(messages: Message[]): Promise<void> {
+    for (let i = 0; i < messages.length; i += 10) {
+      const chunk = messages.slice(i, i + 10);
+      try {
+        const out = await this.#d.sqs.send(
+          new DeleteMessageBatchCommand({ QueueUrl: this.#d.queueUrl, Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle })) }),
+        );
+        const failed = out.Failed ?? [];
+        this.#d.metrics.bridgeDeleted.inc(chunk.length - failed.length);
+        if (failed.length > 0) this.#d.log.warn({ failed: failed.length, reasons: [...new Set(failed.map((f) => f.Code))] }, 'SQS refused some deletes; those messages come back and are recognised as duplicates');
+      } catch (err) {
+        this.#d.log.warn({ err: (err as Error).message, messages: chunk.length }, 'SQS delete failed; those messages come back and are recognised as duplicates');
+      }
     }
   }
 

@@ -103,6 +103,38 @@ describe('bridge delivery guarantees', () => {
     expect(await counter(f.h, 'fable_bridge_messages_received_total')).toBe(received + 1);
     expect(await counter(f.h, 'fable_bridge_backpressure_paused')).toBe(0);
   });
+  it('a poller receives its next batch while the last one\'s delete is on the wire; drain waits for the delete', async () => {
+    f = await startBridgeFixture();
+    const fixture = f;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let deletesHeld = 0;
+    fixture.sqs.sqs.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'DeleteMessageBatchCommand') {
+          deletesHeld += 1;
+          await held;
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'hold-deletes' },
+    );
+    const first = await fixture.sqs.send(fixture.queueUrl, Array.from({ length: 10 }, (_, i) => encodeMessage('SYSTEM_NOOP', 'legacy', { note: `a${i}` })));
+    const queue = fixture.queues.get('system.noop');
+    await until(async () => (await Promise.all(first.map((id) => queue.getJob(jobIdFor(id))))).every(Boolean), { what: 'first batch enqueued' });
+    await until(() => deletesHeld >= 1, { what: 'its delete sent' });
+    // One poller, its delete still unanswered: the next message is received and enqueued anyway.
+    const [second] = await fixture.sqs.send(fixture.queueUrl, [encodeMessage('SYSTEM_NOOP', 'legacy', { note: 'b' })]);
+    await until(async () => (await queue.getJob(jobIdFor(second ?? ''))) !== undefined, { what: 'second batch enqueued while the first delete is held' });
+    expect(await counter(fixture.h, 'fable_bridge_messages_deleted_total')).toBe(0);
+    fixture.bridge.stopIntake();
+    const drained = fixture.bridge.drain(AbortSignal.timeout(10_000));
+    release();
+    await drained;
+    expect(await counter(fixture.h, 'fable_bridge_messages_deleted_total')).toBe(11);
+    expect(await fixture.sqs.depth(fixture.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
+  });
+
   it('shutdown lets an outstanding long poll return and enqueues what it got: nothing is stranded in flight', async () => {
     f = await startBridgeFixture();
     await f.sqs.send(f.queueUrl, [encodeMessage('SYSTEM_NOOP', 'legacy', { note: 'warm-up' })]);
