@@ -1,3 +1,4 @@
 export * from './pools.ts';
 export * from './start.ts';
 
+export * from './retention.ts';

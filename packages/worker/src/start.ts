@@ -1,10 +1,11 @@
 import type { Pool } from '@fable-jobs/contracts';
 import { createAnalytics } from '@fable-jobs/analytics';
-import { EffectsRepo, JobRunsRepo, LegacyJobsRepo, type Knex } from '@fable-jobs/db';
+import { EffectsRepo, JobKeysRepo, JobRunsRepo, LegacyJobsRepo, type Knex } from '@fable-jobs/db';
 import { createIntegrations } from '@fable-jobs/integrations';
 import { createLlmProcessors } from '@fable-jobs/llm';
 import { createMediaProcessors } from '@fable-jobs/media';
 import { PoolRunner, StatusRecorder, systemProcessors, upsertSchedules, type QueueSet } from '@fable-jobs/queue';
+import { RetentionSweeper } from './retention.ts';
 import type { Config, Lifecycle, Logger, Metrics, Scrubber } from '@fable-jobs/runtime';
 import type { Redis } from 'ioredis';
 
@@ -73,7 +74,17 @@ export async function startWorker(ctx: WorkerContext, pools: readonly Pool[]): P
     }
   }
   await runner.start();
+  const retention = new RetentionSweeper({
+    runs: new JobRunsRepo(ctx.mysql),
+    keys: new JobKeysRepo(ctx.mysql),
+    redis: ctx.queues.connection,
+    prefix: ctx.queues.prefix,
+    retentionDays: ctx.config.worker.recordRetentionDays,
+    log,
+  });
+  retention.start();
   ctx.lifecycle.on('intake', 'workers: stop fetching', () => runner.stopIntake());
+  ctx.lifecycle.on('intake', 'record retention sweeper', () => retention.stop());
   ctx.lifecycle.on('drain', 'workers: finish running jobs, flush job-run records', async (deadline) => {
     await runner.drain(deadline);
     await status.close();

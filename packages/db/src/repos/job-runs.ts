@@ -64,6 +64,19 @@ export class JobRunsRepo {
     await writeMany(this.#knex, sql, bindings);
   }
 
+  /**
+   * Delete finished runs (completed or failed) last updated before `before`, in bounded batches
+   * (the (state, updated_at) index serves it); active and retrying runs stay whatever their age.
+   */
+  async prune(before: Date, batch = 5000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.#knex('job_runs').whereIn('state', ['completed', 'failed']).where('updated_at', '<', before).limit(batch).delete();
+      total += n;
+      if (n < batch) return total;
+    }
+  }
+
   async get(queue: string, jobId: string): Promise<Record<string, unknown> | undefined> {
     return this.#knex('job_runs').where({ queue, job_id: jobId }).first();
   }

@@ -40,4 +40,10 @@ export const worker = {
   stalledIntervalMs: v.int(['WORKER_STALLED_INTERVAL_MS'], { default: 30_000, min: 100, doc: 'How often workers look for jobs whose lock expired (a crashed worker) and hand them on.' }),
   maxStalledCount: v.int(['WORKER_MAX_STALLED_COUNT'], { default: 2, min: 0, doc: 'A job that stalls more often than this fails (JOB_STALLED).' }),
   statusFlushMs: v.int(['WORKER_STATUS_FLUSH_MS'], { default: 200, min: 1, max: 60_000, doc: 'Job-run records are written to MySQL in batches at this interval.' }),
+  recordRetentionDays: v.int(['JOB_RECORD_RETENTION_DAYS'], {
+    default: 30,
+    min: 1,
+    max: 3650,
+    doc: 'Finished job-run records (MySQL job_runs) and job search-index entries (job_keys) older than this are deleted, hourly, by one worker process at a time.',
+  }),
 };
