@@ -13,6 +13,9 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
     ANALYTICS_DB_CONN_URL: process.env['ANALYTICS_DB_CONN_URL'] ?? '127.0.0.1:5432',
     ANALYTICS_DB_USER: process.env['ANALYTICS_DB_USER'] ?? 'postgres',
     ANALYTICS_DB_NAME: process.env['FABLE_TEST_PG_DB'] ?? 'fable_analytics_test',
+    // Tests share one database and run side by side: a fleet a test starts must not prune records
+    // another test planted as old (the retention test runs its own sweeper with 30 days).
+    JOB_RECORD_RETENTION_DAYS: '3650',
     ...overrides,
   };
 }

@@ -25,6 +25,7 @@ export class RetentionSweeper {
   readonly #intervalMs: number;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> | undefined;
+  readonly #stop = new AbortController();
 
   constructor(deps: RetentionDeps) {
     this.#d = deps;
@@ -40,18 +41,22 @@ export class RetentionSweeper {
     this.#timer.unref();
   }
 
+  /** Stop; a sweep under way ends after its current batch (the rest waits for the next sweep). */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+    this.#stop.abort();
     await this.#running;
   }
 
   /** One sweep if no other process swept within the interval; what it deleted, or undefined. */
   async sweep(now = Date.now()): Promise<{ runs: number; keys: number } | undefined> {
+    if (this.#stop.signal.aborted) return undefined;
     const won = await this.#d.redis.set(`${this.#d.prefix}:fable:retention:lock`, String(now), 'PX', this.#intervalMs, 'NX');
     if (won !== 'OK') return undefined;
     const before = new Date(now - this.#d.retentionDays * 24 * HOUR);
-    const runs = await this.#d.runs.prune(before);
-    const keys = await this.#d.keys.prune(before);
+    const signal = this.#stop.signal;
+    const runs = await this.#d.runs.prune(before, 5000, signal);
+    const keys = signal.aborted ? 0 : await this.#d.keys.prune(before, 5000, signal);
     if (runs + keys > 0) this.#d.log.info({ runs, keys, before: before.toISOString() }, 'old job records deleted');
     return { runs, keys };
   }

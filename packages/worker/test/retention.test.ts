@@ -40,4 +40,17 @@ describe('record retention', () => {
     // Another process within the interval: the lock says someone swept already.
     expect(await sweeper(60_000).sweep(now)).toBeUndefined();
   });
+
+  it('a shutdown during a sweep stops it after the current batch of 5,000', async () => {
+    h = await createHarness();
+    const queue = `q-${h.prefix}`;
+    const old = new Date(Date.now() - 40 * DAY);
+    const rows = Array.from({ length: 6000 }, (_, i) => ({ queue, job_id: `j-${i}`, state: 'completed', attempts: 1, updated_at: old }));
+    for (let i = 0; i < rows.length; i += 1000) await h.mysql('job_runs').insert(rows.slice(i, i + 1000));
+    const sweeper = new RetentionSweeper({ runs: new JobRunsRepo(h.mysql), keys: new JobKeysRepo(h.mysql), redis: h.producer, prefix: h.prefix, retentionDays: 30, log: h.log });
+    sweeper.start(); // sweeps at once
+    await sweeper.stop(); // asked to stop before its first batch returned
+    const [row] = await h.mysql('job_runs').where({ queue }).count({ n: '*' });
+    expect(Number(row?.['n'])).toBe(1000);
+  });
 });

@@ -34,12 +34,12 @@ export class JobKeysRepo {
     return rows.map((r) => ({ queue: r.queue, jobId: r.job_id, createdAt: r.created_at }));
   }
 
-  async prune(before: Date, batch = 5000): Promise<number> {
+  async prune(before: Date, batch = 5000, signal?: AbortSignal): Promise<number> {
     let total = 0;
     for (;;) {
       const n = await this.#knex('job_keys').where('created_at', '<', before).limit(batch).delete();
       total += n;
-      if (n < batch) return total;
+      if (n < batch || signal?.aborted) return total;
     }
   }
 }

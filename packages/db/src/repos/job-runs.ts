@@ -68,12 +68,12 @@ export class JobRunsRepo {
    * Delete finished runs (completed or failed) last updated before `before`, in bounded batches
    * (the (state, updated_at) index serves it); active and retrying runs stay whatever their age.
    */
-  async prune(before: Date, batch = 5000): Promise<number> {
+  async prune(before: Date, batch = 5000, signal?: AbortSignal): Promise<number> {
     let total = 0;
     for (;;) {
       const n = await this.#knex('job_runs').whereIn('state', ['completed', 'failed']).where('updated_at', '<', before).limit(batch).delete();
       total += n;
-      if (n < batch) return total;
+      if (n < batch || signal?.aborted) return total;
     }
   }
 
