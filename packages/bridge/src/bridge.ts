@@ -99,6 +99,8 @@ export class Bridge {
   #timers: NodeJS.Timeout[] = [];
 
   readonly #ledger: LedgerWriter;
+  /** Delete calls sent and not yet answered (they run behind the polls). */
+  #pendingDeletes = 0;
   /** Set when the queues trace: a span per message, its jobs added under it. */
   readonly #tracer: Tracer | undefined;
 
@@ -133,7 +135,9 @@ export class Bridge {
           this.#track(
             (async () => {
               const done = await this.#handleBatch(messages);
-              void this.#track(this.#delete(done));
+              const deleting = this.#track(this.#delete(done));
+              // Behind the polls, but not without bound: with SQS stuck, the poller waits here.
+              if (this.#pendingDeletes > this.#d.options.pollers * 4) await deleting;
               return [] as Message[];
             })(),
           ),
@@ -266,11 +270,23 @@ export class Bridge {
    * job (same job id, ledger), and is deleted then.
    */
   async #delete(messages: Message[]): Promise<void> {
+    this.#pendingDeletes += 1;
+    try {
+      await this.#deleteNow(messages);
+    } finally {
+      this.#pendingDeletes -= 1;
+    }
+  }
+
+  async #deleteNow(messages: Message[]): Promise<void> {
+    // Past the visibility timeout the receipt handles are stale anyway: give up then.
+    const abortSignal = AbortSignal.timeout(this.#d.options.visibilityTimeoutSeconds * 1000);
     for (let i = 0; i < messages.length; i += 10) {
       const chunk = messages.slice(i, i + 10);
       try {
         const out = await this.#d.sqs.send(
           new DeleteMessageBatchCommand({ QueueUrl: this.#d.queueUrl, Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle })) }),
+          { abortSignal },
         );
         const failed = out.Failed ?? [];
         this.#d.metrics.bridgeDeleted.inc(chunk.length - failed.length);

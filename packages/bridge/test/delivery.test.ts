@@ -135,6 +135,32 @@ describe('bridge delivery guarantees', () => {
     expect(await fixture.sqs.depth(fixture.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
   });
 
+  it('deletes behind the polls are bounded: with SQS not answering deletes, a poller stops after 4 per poller outstanding', async () => {
+    f = await startBridgeFixture();
+    const fixture = f;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let outstanding = 0;
+    let most = 0;
+    fixture.sqs.sqs.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'DeleteMessageBatchCommand') return next(args);
+        most = Math.max(most, ++outstanding);
+        await held;
+        outstanding -= 1;
+        return next(args);
+      },
+      { step: 'initialize', name: 'hold-deletes' },
+    );
+    await fixture.sqs.send(fixture.queueUrl, Array.from({ length: 100 }, (_, i) => encodeMessage('SYSTEM_NOOP', 'legacy', { note: `m${i}` })));
+    // One poller: four deletes may run behind it; the fifth batch waits for its own.
+    await until(() => outstanding === 5, { what: 'five deletes outstanding' });
+    expect((await fixture.sqs.depth(fixture.queueUrl)).visible).toBeGreaterThan(0);
+    release();
+    await until(async () => (await counter(fixture.h, 'fable_bridge_messages_deleted_total')) === 100, { what: 'all deleted' });
+    expect(most).toBe(5);
+  });
+
   it('shutdown lets an outstanding long poll return and enqueues what it got: nothing is stranded in flight', async () => {
     f = await startBridgeFixture();
     await f.sqs.send(f.queueUrl, [encodeMessage('SYSTEM_NOOP', 'legacy', { note: 'warm-up' })]);
