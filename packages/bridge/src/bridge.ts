@@ -134,8 +134,8 @@ export class Bridge {
         handleMessageBatch: (messages) =>
           this.#track(
             (async () => {
-              const done = await this.#handleBatch(messages);
-              const deleting = this.#track(this.#delete(done));
+              const { enqueued, deadLettered } = await this.#handleBatch(messages);
+              const deleting = this.#track(this.#delete(enqueued, deadLettered));
               // Behind the polls, but not without bound: with SQS stuck, the poller waits here.
               if (this.#pendingDeletes > this.#d.options.pollers * 4) await deleting;
               return [] as Message[];
@@ -269,16 +269,17 @@ export class Bridge {
    * fails, leaves its message to come back after the visibility timeout: redelivered, it adds no
    * job (same job id, ledger), and is deleted then.
    */
-  async #delete(messages: Message[]): Promise<void> {
+  async #delete(enqueued: Message[], deadLettered: Promise<Message[]>): Promise<void> {
     this.#pendingDeletes += 1;
     try {
-      await this.#deleteNow(messages);
+      await Promise.all([this.#deleteNow(enqueued), deadLettered.then((moved) => this.#deleteNow(moved))]);
     } finally {
       this.#pendingDeletes -= 1;
     }
   }
 
   async #deleteNow(messages: Message[]): Promise<void> {
+    if (messages.length === 0) return;
     // Past the visibility timeout the receipt handles are stale anyway: give up then.
     const abortSignal = AbortSignal.timeout(this.#d.options.visibilityTimeoutSeconds * 1000);
     for (let i = 0; i < messages.length; i += 10) {
@@ -336,7 +337,7 @@ export class Bridge {
     }
   }
 
-  async #handleBatch(messages: Message[]): Promise<Message[]> {
+  async #handleBatch(messages: Message[]): Promise<{ enqueued: Message[]; deadLettered: Promise<Message[]> }> {
     const t0 = process.hrtime.bigint();
     const { metrics, log } = this.#d;
     metrics.bridgeReceived.inc(messages.length);
@@ -370,11 +371,14 @@ export class Bridge {
       accepted.push({ msg, key, jobId, explicitKey: env.value.idempotencyKey !== undefined, routed: routed.value, meta, span });
     }
 
-    // Poison and good messages of one batch go their ways at the same time: a dead-letter send
-    // must not add its round trip to the good messages' path.
-    const [dead, enqueued] = await Promise.all([rejected.length > 0 ? this.#deadLetter(rejected) : [], accepted.length > 0 ? this.#accept(accepted) : []]);
+    // Poison and good messages of one batch go their ways at the same time, and the poller waits
+    // only for the good ones: a dead-letter send (an SQS round trip) runs behind, like the
+    // deletes, and its messages are deleted once they are in the dead-letter queue. Neither path
+    // throws: what it could not move stays in SQS.
+    const deadLettered = rejected.length > 0 ? this.#deadLetter(rejected) : Promise.resolve([]);
+    const enqueued = accepted.length > 0 ? await this.#accept(accepted) : [];
     metrics.bridgeBatchDuration.observe(Number(process.hrtime.bigint() - t0) / 1e9);
-    return [...dead, ...enqueued];
+    return { enqueued, deadLettered };
   }
 
   /** Enqueue the routable messages (skipping those the ledger has seen); returns those safely in Redis. */

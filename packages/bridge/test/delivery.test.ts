@@ -26,6 +26,25 @@ function breakDeletes(fixture: BridgeFixture, state: { fail: boolean }) {
   );
 }
 
+/** Hold every DeleteMessageBatch until `release()`; counts those outstanding and the most at once. */
+function holdDeletes(fixture: BridgeFixture) {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const state = { outstanding: 0, most: 0, sent: 0, release: () => release() };
+  fixture.sqs.sqs.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'DeleteMessageBatchCommand') return next(args);
+      state.sent += 1;
+      state.most = Math.max(state.most, ++state.outstanding);
+      await held;
+      state.outstanding -= 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'hold-deletes' },
+  );
+  return state;
+}
+
 describe('bridge delivery guarantees', () => {
   it('a redelivered message becomes one job, even after BullMQ removed the first one', async () => {
     f = await startBridgeFixture({ visibilityTimeout: 2 });
@@ -106,30 +125,18 @@ describe('bridge delivery guarantees', () => {
   it('a poller receives its next batch while the last one\'s delete is on the wire; drain waits for the delete', async () => {
     f = await startBridgeFixture();
     const fixture = f;
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let deletesHeld = 0;
-    fixture.sqs.sqs.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'DeleteMessageBatchCommand') {
-          deletesHeld += 1;
-          await held;
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'hold-deletes' },
-    );
+    const deletes = holdDeletes(fixture);
     const first = await fixture.sqs.send(fixture.queueUrl, Array.from({ length: 10 }, (_, i) => encodeMessage('SYSTEM_NOOP', 'legacy', { note: `a${i}` })));
     const queue = fixture.queues.get('system.noop');
     await until(async () => (await Promise.all(first.map((id) => queue.getJob(jobIdFor(id))))).every(Boolean), { what: 'first batch enqueued' });
-    await until(() => deletesHeld >= 1, { what: 'its delete sent' });
+    await until(() => deletes.sent >= 1, { what: 'its delete sent' });
     // One poller, its delete still unanswered: the next message is received and enqueued anyway.
     const [second] = await fixture.sqs.send(fixture.queueUrl, [encodeMessage('SYSTEM_NOOP', 'legacy', { note: 'b' })]);
     await until(async () => (await queue.getJob(jobIdFor(second ?? ''))) !== undefined, { what: 'second batch enqueued while the first delete is held' });
     expect(await counter(fixture.h, 'fable_bridge_messages_deleted_total')).toBe(0);
     fixture.bridge.stopIntake();
     const drained = fixture.bridge.drain(AbortSignal.timeout(10_000));
-    release();
+    deletes.release();
     await drained;
     expect(await counter(fixture.h, 'fable_bridge_messages_deleted_total')).toBe(11);
     expect(await fixture.sqs.depth(fixture.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
@@ -138,27 +145,14 @@ describe('bridge delivery guarantees', () => {
   it('deletes behind the polls are bounded: with SQS not answering deletes, a poller stops after 4 per poller outstanding', async () => {
     f = await startBridgeFixture();
     const fixture = f;
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let outstanding = 0;
-    let most = 0;
-    fixture.sqs.sqs.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName !== 'DeleteMessageBatchCommand') return next(args);
-        most = Math.max(most, ++outstanding);
-        await held;
-        outstanding -= 1;
-        return next(args);
-      },
-      { step: 'initialize', name: 'hold-deletes' },
-    );
+    const deletes = holdDeletes(fixture);
     await fixture.sqs.send(fixture.queueUrl, Array.from({ length: 100 }, (_, i) => encodeMessage('SYSTEM_NOOP', 'legacy', { note: `m${i}` })));
     // One poller: four deletes may run behind it; the fifth batch waits for its own.
-    await until(() => outstanding === 5, { what: 'five deletes outstanding' });
+    await until(() => deletes.outstanding === 5, { what: 'five deletes outstanding' });
     expect((await fixture.sqs.depth(fixture.queueUrl)).visible).toBeGreaterThan(0);
-    release();
+    deletes.release();
     await until(async () => (await counter(fixture.h, 'fable_bridge_messages_deleted_total')) === 100, { what: 'all deleted' });
-    expect(most).toBe(5);
+    expect(deletes.most).toBe(5);
   });
 
   it('shutdown lets an outstanding long poll return and enqueues what it got: nothing is stranded in flight', async () => {

@@ -17,7 +17,7 @@ export class Metrics {
   readonly bridgeDeadLettered = new Counter({ name: 'fable_bridge_messages_dead_lettered_total', help: 'Poison messages moved to the dead-letter queue, by error code.', labelNames: ['code'] as const, registers: [this.registry] });
   readonly bridgeEnqueueFailures = new Counter({ name: 'fable_bridge_enqueue_failures_total', help: 'Batches left in SQS because Redis or MySQL failed.', registers: [this.registry] });
   readonly bridgeLastReceive = new Gauge({ name: 'fable_bridge_last_receive_timestamp_seconds', help: 'Unix time of the last successful ReceiveMessage.', registers: [this.registry] });
-  readonly bridgeBatchDuration = new Histogram({ name: 'fable_bridge_batch_duration_seconds', help: 'Time from receiving a batch to acknowledging it.', buckets: RUN_BUCKETS, registers: [this.registry] });
+  readonly bridgeBatchDuration = new Histogram({ name: 'fable_bridge_batch_duration_seconds', help: 'Time from receiving a batch until its good messages are enqueued (the poller then moves on; dead letters and deletes follow behind it).', buckets: RUN_BUCKETS, registers: [this.registry] });
   readonly bridgePaused = new Gauge({ name: 'fable_bridge_backpressure_paused', help: '1 while polling is paused because a target queue is over BRIDGE_MAX_WAITING.', registers: [this.registry] });
 
   readonly jobsCompleted = new Counter({ name: 'fable_jobs_completed_total', help: 'Jobs completed, by queue.', labelNames: ['queue'] as const, registers: [this.registry] });
