@@ -71,15 +71,19 @@ export function renderReliability(rows: Array<Row & { file: string; ms: number }
   const rerun = rows.filter((r) => r.reExecutions > 0);
   lines.push('', '## Re-executions', '');
   if (rerun.length === 0) lines.push('None: no job ran twice.');
-  for (const r of rerun) lines.push(`- **${r.scenario}**: ${r.reExecutions} re-executions, none of them a second effect. ${WHY[r.file] ?? ''}`);
+  for (const r of rerun) lines.push(`- **${r.scenario}**: ${r.reExecutions} re-execution${r.reExecutions === 1 ? '' : 's'}, none of them a second effect. ${WHY[r.file] ?? ''}`.trimEnd());
   lines.push('', `Run time of the whole suite: ${Math.round(rows.reduce((a, r) => a + r.ms, 0) / 1000)} s.`, '');
   return lines.join('\n');
 }
 
 /** Why a drill re-runs jobs: the fleet is at-least-once, and where the repeat is dropped. */
 const WHY: Record<string, string> = {
+  '04-worker-sigkill':
+    'A worker killed between a job\'s effect and the report of its completion: the lock lapses and another worker runs the job again, with the same idempotency key.',
   '05-blocked-event-loop':
     'A worker whose event loop is blocked cannot renew its locks: every job it holds is handed to another worker. `ctx.fence()` stops the blocked job itself from causing its effect late, but jobs on the same worker that had already caused their effect and were only waiting to report completion run again elsewhere, with the same idempotency key. Production processors pass that key on (webhook event ids derived from the job, upserts, deterministic S3 keys); CPU-bound work belongs in a child process (ffmpeg) so the event loop stays free.',
+  '10-database-outage':
+    'The one way a run of this drill fails after its effect: the databases go away between its MySQL commit and the answer to it. The run sees an error and is retried, with the same idempotency key.',
   '08-redis-sigstop':
     'While Redis is stopped, running jobs cannot report completion; after 40 s their locks have expired, so they run again, with the same idempotency key.',
 };
