@@ -118,8 +118,11 @@ export interface ApiStackOptions {
 /** The real API (buildApp) on real Redis and MySQL, listening on loopback against the fakes, logging into one captured stream. */
 export async function startApiStack(opts: ApiStackOptions): Promise<ApiStack> {
   const { fakes } = opts;
-  const admin: Credentials = { user: 'ops', password: `adm-${randomBytes(9).toString('base64url')}` };
-  const viewer: Credentials = { user: 'support', password: `view-${randomBytes(9).toString('base64url')}` };
+  // Names of this stack alone: other suites write audit_log rows (as 'ops', 'ada' …) into the same
+  // test database at the same time, and the admin-routes scenario must tell its own apart.
+  const tag = randomBytes(4).toString('hex');
+  const admin: Credentials = { user: `ops-${tag}`, password: `adm-${randomBytes(9).toString('base64url')}` };
+  const viewer: Credentials = { user: `support-${tag}`, password: `view-${randomBytes(9).toString('base64url')}` };
   const slackSecret = `slack-sec-${randomBytes(8).toString('hex')}`;
   const users = `${admin.user}:admin:${await hashPassword(admin.password)};${viewer.user}:viewer:${await hashPassword(viewer.password)}`;
   const h = await createHarness({
