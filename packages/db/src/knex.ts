@@ -93,3 +93,16 @@ export async function writeMany(knex: Knex, sql: string, bindings: readonly unkn
     await knex.client.releaseConnection(conn);
   }
 }
+
+/**
+ * Delete the rows `rows()` selects, `batch` at a time (short locks, bounded undo), until a batch
+ * comes back short or `signal` aborts; returns how many went. Retention sweeps use it.
+ */
+export async function deleteInBatches(rows: () => Knex.QueryBuilder, batch = 5000, signal?: AbortSignal): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n: number = await rows().limit(batch).delete();
+    total += n;
+    if (n < batch || signal?.aborted) return total;
+  }
+}

@@ -1,4 +1,3 @@
 export * from './pools.ts';
-export * from './start.ts';
-
 export * from './retention.ts';
+export * from './start.ts';

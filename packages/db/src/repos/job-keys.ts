@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { deleteInBatches } from '../knex.ts';
 
 /** Business keys operators search by. */
 export const KEY_TYPES = ['org', 'job_key', 'message_id', 'idempotency_key', 'rid', 'integration'] as const;
@@ -34,12 +35,7 @@ export class JobKeysRepo {
     return rows.map((r) => ({ queue: r.queue, jobId: r.job_id, createdAt: r.created_at }));
   }
 
-  async prune(before: Date, batch = 5000, signal?: AbortSignal): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const n = await this.#knex('job_keys').where('created_at', '<', before).limit(batch).delete();
-      total += n;
-      if (n < batch || signal?.aborted) return total;
-    }
+  prune(before: Date, batch = 5000, signal?: AbortSignal): Promise<number> {
+    return deleteInBatches(() => this.#knex('job_keys').where('created_at', '<', before), batch, signal);
   }
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { writeMany } from '../knex.ts';
+import { deleteInBatches, writeMany } from '../knex.ts';
 
 export type RunState = 'active' | 'completed' | 'failed' | 'retrying';
 
@@ -68,13 +68,8 @@ export class JobRunsRepo {
    * Delete finished runs (completed or failed) last updated before `before`, in bounded batches
    * (the (state, updated_at) index serves it); active and retrying runs stay whatever their age.
    */
-  async prune(before: Date, batch = 5000, signal?: AbortSignal): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const n = await this.#knex('job_runs').whereIn('state', ['completed', 'failed']).where('updated_at', '<', before).limit(batch).delete();
-      total += n;
-      if (n < batch || signal?.aborted) return total;
-    }
+  prune(before: Date, batch = 5000, signal?: AbortSignal): Promise<number> {
+    return deleteInBatches(() => this.#knex('job_runs').whereIn('state', ['completed', 'failed']).where('updated_at', '<', before), batch, signal);
   }
 
   async get(queue: string, jobId: string): Promise<Record<string, unknown> | undefined> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import { writeMany } from '../knex.ts';
+import { deleteInBatches, writeMany } from '../knex.ts';
 
 export interface LedgerEntry {
   key: string;
@@ -83,12 +83,7 @@ export class LedgerRepo {
   }
 
   /** Delete entries not seen since `before`, in bounded batches; returns how many. */
-  async prune(before: Date, batch = 5000): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const n = await this.#knex('message_ledger').where('last_seen_at', '<', before).limit(batch).delete();
-      total += n;
-      if (n < batch) return total;
-    }
+  prune(before: Date, batch = 5000): Promise<number> {
+    return deleteInBatches(() => this.#knex('message_ledger').where('last_seen_at', '<', before), batch);
   }
 }
