@@ -99,7 +99,7 @@ export class Bridge {
   #timers: NodeJS.Timeout[] = [];
 
   readonly #ledger: LedgerWriter;
-  /** Delete calls sent and not yet answered (they run behind the polls). */
+  /** Batches whose deletes (and dead-letter sends) are still running behind the polls. */
   #pendingDeletes = 0;
   /** Set when the queues trace: a span per message, its jobs added under it. */
   readonly #tracer: Tracer | undefined;
@@ -126,21 +126,7 @@ export class Bridge {
         // Only what the bridge uses (duplicate checks; the send time goes into a dead letter's record).
         messageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
         strictReturn: true,
-        // The bridge deletes what it handled itself, off the poll loop: the poller receives its
-        // next batch while the delete of the last one is on the wire (sqs-consumer would wait
-        // for it). Nothing is deleted before its jobs are accepted, so a crash in between only
-        // means a redelivery, which the job ids and the ledger turn into nothing.
-        // (The delete is tracked before the batch is: drain never sees a gap between the two.)
-        handleMessageBatch: (messages) =>
-          this.#track(
-            (async () => {
-              const { enqueued, deadLettered } = await this.#handleBatch(messages);
-              const deleting = this.#track(this.#delete(enqueued, deadLettered));
-              // Behind the polls, but not without bound: with SQS stuck, the poller waits here.
-              if (this.#pendingDeletes > this.#d.options.pollers * 4) await deleting;
-              return [] as Message[];
-            })(),
-          ),
+        handleMessageBatch: (messages) => this.#track(this.#handle(messages)),
         preReceiveMessageCallback: () => this.#beforeReceive(),
         postReceiveMessageCallback: async () => {
           this.#lastReceiveAt = Date.now();
@@ -265,10 +251,20 @@ export class Bridge {
   }
 
   /**
-   * Delete handled messages (up to 10 per call, as received). An entry SQS refuses, or a call that
-   * fails, leaves its message to come back after the visibility timeout: redelivered, it adds no
-   * job (same job id, ledger), and is deleted then.
+   * One received batch. The bridge deletes what it handled itself, off the poll loop: the poller
+   * receives its next batch while this one's delete (and dead-letter send) is on the wire, where
+   * sqs-consumer would wait for it. Nothing is deleted before its jobs are accepted, so a crash in
+   * between means a redelivery, which the job ids and the ledger turn into nothing. The deletes
+   * are tracked before this batch's own tracking ends, so drain never sees a gap between them.
    */
+  async #handle(messages: Message[]): Promise<Message[]> {
+    const { enqueued, deadLettered } = await this.#handleBatch(messages);
+    const deleting = this.#track(this.#delete(enqueued, deadLettered));
+    // Behind the polls, but not without bound: with SQS stuck, the poller waits here.
+    if (this.#pendingDeletes > this.#d.options.pollers * 4) await deleting;
+    return []; // nothing for sqs-consumer to delete
+  }
+
   async #delete(enqueued: Message[], deadLettered: Promise<Message[]>): Promise<void> {
     this.#pendingDeletes += 1;
     try {
@@ -278,23 +274,24 @@ export class Bridge {
     }
   }
 
+  /**
+   * Delete handled messages of one receive (at most 10, one call). An entry SQS refuses, or a call
+   * that fails, leaves its message to come back after the visibility timeout: redelivered, it
+   * adds no job (same job id, ledger), and is deleted then.
+   */
   async #deleteNow(messages: Message[]): Promise<void> {
     if (messages.length === 0) return;
-    // Past the visibility timeout the receipt handles are stale anyway: give up then.
-    const abortSignal = AbortSignal.timeout(this.#d.options.visibilityTimeoutSeconds * 1000);
-    for (let i = 0; i < messages.length; i += 10) {
-      const chunk = messages.slice(i, i + 10);
-      try {
-        const out = await this.#d.sqs.send(
-          new DeleteMessageBatchCommand({ QueueUrl: this.#d.queueUrl, Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle })) }),
-          { abortSignal },
-        );
-        const failed = out.Failed ?? [];
-        this.#d.metrics.bridgeDeleted.inc(chunk.length - failed.length);
-        if (failed.length > 0) this.#d.log.warn({ failed: failed.length, reasons: [...new Set(failed.map((f) => f.Code))] }, 'SQS refused some deletes; those messages come back and are recognised as duplicates');
-      } catch (err) {
-        this.#d.log.warn({ err: (err as Error).message, messages: chunk.length }, 'SQS delete failed; those messages come back and are recognised as duplicates');
-      }
+    try {
+      const out = await this.#d.sqs.send(
+        new DeleteMessageBatchCommand({ QueueUrl: this.#d.queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }),
+        // Past the visibility timeout the receipt handles are stale anyway: give up then.
+        { abortSignal: AbortSignal.timeout(this.#d.options.visibilityTimeoutSeconds * 1000) },
+      );
+      const failed = out.Failed ?? [];
+      this.#d.metrics.bridgeDeleted.inc(messages.length - failed.length);
+      if (failed.length > 0) this.#d.log.warn({ failed: failed.length, reasons: [...new Set(failed.map((f) => f.Code))] }, 'SQS refused some deletes; those messages come back and are recognised as duplicates');
+    } catch (err) {
+      this.#d.log.warn({ err: (err as Error).message, messages: messages.length }, 'SQS delete failed; those messages come back and are recognised as duplicates');
     }
   }
 
