@@ -12,7 +12,7 @@ import {
 } from '@fable-jobs/contracts';
 import type { LedgerRepo, LegacyJobsRepo } from '@fable-jobs/db';
 import { enqueueBulk, type EnqueueRequest, type QueueSet } from '@fable-jobs/queue';
-import { TRACER_NAME, sleep, type Config, type Logger, type Metrics } from '@fable-jobs/runtime';
+import { TRACER_NAME, claimInterval, sleep, type Config, type Logger, type Metrics } from '@fable-jobs/runtime';
 import { confirmDurable, type Durability } from './durability.ts';
 import { LedgerWriter } from './ledger-writer.ts';
 
@@ -57,6 +57,9 @@ class BridgeStoppingError extends Error {
     super('bridge is stopping');
   }
 }
+
+/** How often the ledger is pruned (by one bridge process of the fleet). */
+const PRUNE_INTERVAL_MS = 3_600_000;
 
 /** Set when the original had too many attributes to add ours: the body is then a JSON wrapper. */
 export const DLQ_WRAPPED_ATTRIBUTE = 'fable_dlq_wrapped';
@@ -145,7 +148,7 @@ export class Bridge {
     this.#timers.push(setInterval(() => void this.#checkBackpressure(), 1000));
     this.#timers.push(setInterval(() => void this.#publishLiveness(), 5000));
     void this.#publishLiveness();
-    this.#timers.push(setInterval(() => void this.#prune(), 3_600_000));
+    this.#timers.push(setInterval(() => void this.#prune(), PRUNE_INTERVAL_MS));
     for (const t of this.#timers) t.unref();
     void this.#prune();
     this.#d.log.info({ queueUrl: this.#d.queueUrl, pollers: o.pollers, durability: this.#d.durability.mode }, 'bridge polling');
@@ -326,6 +329,8 @@ export class Bridge {
 
   async #prune(): Promise<void> {
     try {
+      // Every bridge process runs this timer; one of them prunes per hour.
+      if (!(await claimInterval(this.#d.queues.connection, `${this.#d.queues.prefix}:fable:ledger-prune:lock`, PRUNE_INTERVAL_MS))) return;
       const before = new Date(Date.now() - this.#d.options.ledgerRetentionDays * 86_400_000);
       const n = await this.#d.ledger.prune(before);
       if (n > 0) this.#d.log.info({ pruned: n }, 'ledger pruned');

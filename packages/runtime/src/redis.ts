@@ -118,6 +118,14 @@ export async function connectionForKey(client: Redis | Cluster, key: string): Pr
   return node;
 }
 
+/**
+ * Periodic work done once per interval across the fleet: true for the one caller that takes `key`
+ * for the next `ms` (whichever process gets there first), false for every other until it lapses.
+ */
+export async function claimInterval(redis: Redis | Cluster, key: string, ms: number): Promise<boolean> {
+  return (await redis.set(key, String(Date.now()), 'PX', ms, 'NX')) === 'OK';
+}
+
 export class RedisPolicyError extends Error {
   override readonly name = 'RedisPolicyError';
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { JobKeysRepo, JobRunsRepo } from '@fable-jobs/db';
-import type { Logger } from '@fable-jobs/runtime';
+import { claimInterval, type Logger } from '@fable-jobs/runtime';
 
 const HOUR = 3_600_000;
 
@@ -51,8 +51,7 @@ export class RetentionSweeper {
   /** One sweep if no other process swept within the interval; what it deleted, or undefined. */
   async sweep(now = Date.now()): Promise<{ runs: number; keys: number } | undefined> {
     if (this.#stop.signal.aborted) return undefined;
-    const won = await this.#d.redis.set(`${this.#d.prefix}:fable:retention:lock`, String(now), 'PX', this.#intervalMs, 'NX');
-    if (won !== 'OK') return undefined;
+    if (!(await claimInterval(this.#d.redis, `${this.#d.prefix}:fable:retention:lock`, this.#intervalMs))) return undefined;
     const before = new Date(now - this.#d.retentionDays * 24 * HOUR);
     const signal = this.#stop.signal;
     const runs = await this.#d.runs.prune(before, 5000, signal);
