@@ -31,7 +31,7 @@ describe('EffectsRepo', () => {
     // Another job for the same key (e.g. a second message the bridge failed to dedupe) is a second effect.
     expect(await repo.record(key, `${key}:job-1:200`)).toBe('recorded');
     expect((await repo.counts(key)).get(key)).toBe(2);
-    expect((await repo.executions(key)).get(key)).toBe(4);
+    expect((await repo.tallies(key)).get(key)?.executions).toBe(4);
     expect(await repo.distinct(key)).toBe(1);
   });
 });

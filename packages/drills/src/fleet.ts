@@ -152,10 +152,6 @@ export class Fleet {
     }
   }
 
-  async effects(): Promise<Map<string, number>> {
-    return new EffectsRepo(this.mysql).counts(`${this.prefix}-`);
-  }
-
   /** Keys with at least one effect: a COUNT, so polling it does not load MySQL or this process. */
   async effectCount(): Promise<number> {
     return new EffectsRepo(this.mysql).distinct(`${this.prefix}-`);
@@ -182,16 +178,15 @@ export class Fleet {
 
   /** Counts at the receiving side for messages 0..sent-1. */
   async report(sent: number, extra: Partial<Report> = {}): Promise<Report> {
-    const effects = await this.effects();
-    const executions = await new EffectsRepo(this.mysql).executions(`${this.prefix}-`);
+    const tallies = await new EffectsRepo(this.mysql).tallies(`${this.prefix}-`);
     let distinct = 0;
     let duplicates = 0;
     let reExecutions = 0;
     for (let i = 0; i < sent; i++) {
-      const c = effects.get(this.key(i)) ?? 0;
+      const { effects: c, executions } = tallies.get(this.key(i)) ?? { effects: 0, executions: 0 };
       if (c > 0) distinct += 1;
       if (c > 1) duplicates += c - 1;
-      reExecutions += (executions.get(this.key(i)) ?? 0) - c;
+      reExecutions += executions - c;
     }
     const deadLettered = await this.dlqDepth();
     return { sent, distinct, duplicates, reExecutions, lost: sent - distinct - deadLettered, deadLettered, ...extra };

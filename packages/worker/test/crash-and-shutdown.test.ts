@@ -49,7 +49,7 @@ describe('worker processes', () => {
     const effects = new EffectsRepo(h.mysql);
     expect((await effects.counts(effectKey)).get(effectKey)).toBe(1);
     // Killed before its effect: the only run that reached the receiver is the second one.
-    expect((await effects.executions(effectKey)).get(effectKey)).toBe(1);
+    expect((await effects.tallies(effectKey)).get(effectKey)?.executions).toBe(1);
   });
 
   it('SIGTERM: the running job finishes, no new job starts, the process exits 0', async () => {

@@ -34,14 +34,13 @@ export class EffectsRepo {
 
   /** Effects per key (a job instance counts once). */
   async counts(prefix: string): Promise<Map<string, number>> {
-    const rows: Array<{ effect_key: string; count: number }> = await this.#withPrefix(prefix).select('effect_key', 'count');
-    return new Map(rows.map((r) => [r.effect_key, r.count]));
+    return new Map([...(await this.tallies(prefix))].map(([k, t]) => [k, t.effects]));
   }
 
-  /** Runs that reached the table per key, repeats included (a re-run after a lost lock is one more). */
-  async executions(prefix: string): Promise<Map<string, number>> {
-    const rows: Array<{ effect_key: string; executions: number }> = await this.#withPrefix(prefix).select('effect_key', 'executions');
-    return new Map(rows.map((r) => [r.effect_key, r.executions]));
+  /** Per key: effects (a job instance counts once) and executions (every run that got here). */
+  async tallies(prefix: string): Promise<Map<string, { effects: number; executions: number }>> {
+    const rows: Array<{ effect_key: string; count: number; executions: number }> = await this.#withPrefix(prefix).select('effect_key', 'count', 'executions');
+    return new Map(rows.map((r) => [r.effect_key, { effects: r.count, executions: r.executions }]));
   }
 
   /** How many keys with this prefix had at least one effect (cheap enough to poll). */
